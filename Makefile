@@ -1,0 +1,153 @@
+# heaplab - build the allocator slot two ways, the harness and the test programs; grade.
+#
+#   make test                 grade alloc/alloc.c        make test ALLOC=path/to/alloc.c
+#   make test T=12            one test (T=3,7-9 several) make check   the project's own tests
+#   make gdb T=12             make valgrind T=12         make deps    install what is missing
+#
+# Everything is built out of tree under build/. The slot is compiled once as a static library
+# (linked into each test program, its malloc replacing libc's) and once as a shared object
+# for LD_PRELOAD, with the same flags apart from -fPIC.
+
+BUILD   := build
+ALLOC   ?= alloc/alloc.c
+J       ?= $(shell nproc 2>/dev/null || echo 1)
+PYTHON  := /usr/bin/python3
+PYTEST  := $(PYTHON) -m pytest
+
+# Each allocator gets its own slot directory, so grading another file never reuses objects
+# built from a different one.
+ifeq ($(abspath $(ALLOC)),$(abspath alloc/alloc.c))
+SLOT    ?= $(BUILD)/slot
+else
+SLOT    ?= $(BUILD)/slots/$(subst /,_,$(abspath $(ALLOC)))
+endif
+
+# The project's own C: strict.
+CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g
+# The slot: a student's file is graded, not linted, so warnings do not stop the build.
+SLOT_CFLAGS   := -std=gnu11 -O2 -g -pthread -Wall -Ialloc
+SLOT_CXXFLAGS := -std=gnu++17 -O2 -g -pthread -Wall -Ialloc
+# Test programs: the compiler must not elide or merge the allocation calls they make.
+TEST_CFLAGS   := -std=gnu11 -O1 -g -pthread -Wall -Iharness -Ialloc \
+                 -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free
+TEST_LDLIBS   := -pthread -ldl -lm
+
+TEST_SOURCES  := $(sort $(wildcard testcases/[0-9][0-9][0-9]-*.c))
+TEST_NAMES    := $(basename $(notdir $(TEST_SOURCES)))
+PRELOAD_TESTS := $(TEST_NAMES:%=$(BUILD)/tests/%)
+STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT)/tests/%)
+
+HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o
+
+.PHONY: all test check deps deps-check harness slot tests gdb valgrind bench clean format lint
+.DELETE_ON_ERROR:
+
+all: harness slot tests
+
+# ---- dependencies ----------------------------------------------------------------------------
+DEBIAN_PACKAGES := check pkg-config libsubunit-dev python3-pytest python3-pytest-xdist valgrind clang clang-format
+deps-check:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory deps; fi
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "deps: all installed"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "deps: missing Debian packages; install them with:" >&2; \
+	  echo "  sudo apt-get update && sudo apt-get install -y $$missing" >&2; exit 1; fi; \
+	echo "deps: installing $$missing"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
+
+# ---- the harness -----------------------------------------------------------------------------
+harness: $(HARNESS)
+
+$(BUILD)/harness/runner: harness/runner.c | $(BUILD)/harness
+	$(CC) $(CFLAGS_STRICT) -o $@ $<
+
+$(BUILD)/harness/test_runtime.o: harness/test_runtime.c harness/test_runtime.h | $(BUILD)/harness
+	$(CC) $(CFLAGS_STRICT) -pthread -c -o $@ $<
+
+# ---- the slot --------------------------------------------------------------------------------
+# A slot that does not compile is graded, not crashed on: the compiler's messages go to
+# $(SLOT)/compile.log, which the grader puts at the top of the report.
+slot: $(SLOT)/liballoc.a $(SLOT)/alloc.so
+
+SLOT_COMPILE = $(if $(filter %.cc %.cpp,$(ALLOC)),$(CXX) $(SLOT_CXXFLAGS),$(CC) $(SLOT_CFLAGS))
+
+$(SLOT)/alloc.o: $(ALLOC) $(wildcard alloc/*.h) | $(SLOT)/tests
+	@test -f "$(ALLOC)" || { echo "ALLOC=$(ALLOC): no such file; give the path of an allocator source (.c or .cc)" >&2; exit 2; }
+	@$(SLOT_COMPILE) -c -o $@ $< 2>$(SLOT)/compile.log || { cat $(SLOT)/compile.log >&2; exit 1; }
+	@cat $(SLOT)/compile.log >&2
+
+$(SLOT)/alloc.pic.o: $(ALLOC) $(wildcard alloc/*.h) | $(SLOT)/tests
+	@$(SLOT_COMPILE) -fPIC -c -o $@ $< 2>/dev/null
+
+$(SLOT)/liballoc.a: $(SLOT)/alloc.o
+	@rm -f $@ && ar rcs $@ $<
+
+$(SLOT)/alloc.so: $(SLOT)/alloc.pic.o
+	@$(SLOT_COMPILE) -shared -o $@ $< -ldl
+
+# ---- test programs ---------------------------------------------------------------------------
+# Each test is compiled once; the preload build links with libc's allocator and runs under
+# LD_PRELOAD, the static build links the slot's liballoc.a. A test that fails to compile
+# leaves its messages in a .log beside it and costs that test alone (make -k).
+tests: $(PRELOAD_TESTS) $(STATIC_TESTS)
+
+$(BUILD)/tests/%.o: testcases/%.c harness/test_runtime.h $(wildcard alloc/*.h) | $(BUILD)/tests
+	@$(CC) $(TEST_CFLAGS) -c -o $@ $< 2>$(BUILD)/tests/$*.log || { cat $(BUILD)/tests/$*.log >&2; exit 1; }
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/harness/test_runtime.o
+	@$(CC) -o $@ $^ $(TEST_LDLIBS)
+
+$(SLOT)/tests/%: $(BUILD)/tests/%.o $(BUILD)/harness/test_runtime.o $(SLOT)/liballoc.a
+	@$(if $(filter %.cc %.cpp,$(ALLOC)),$(CXX),$(CC)) -o $@ $^ $(TEST_LDLIBS) 2>$@.log || { cat $@.log >&2; exit 1; }
+
+$(BUILD)/harness $(BUILD)/tests $(SLOT)/tests:
+	@mkdir -p $@
+
+# ---- grading ---------------------------------------------------------------------------------
+GRADER_ARGS = -p grader.plugin --rootdir=. -q --slot=$(SLOT) --build=$(BUILD) \
+              $(if $(T),--tests=$(T)) $(if $(filter-out 1,$(J)),-n $(J))
+
+test: deps-check
+	@$(MAKE) --no-print-directory harness
+	@$(MAKE) --no-print-directory -k -j$(J) slot tests 2>&1 | grep -v '^make.*Error\|^make.*Target' >&2 || true
+	@$(PYTEST) $(GRADER_ARGS) testcases
+
+# One test under a debugger: the static build, so the slot's symbols are in the program.
+TEST_ONE = $(shell $(PYTHON) -m grader.testcase --one '$(T)' --slot $(SLOT) --build $(BUILD))
+gdb valgrind: deps-check harness slot tests
+	@test -n "$(T)" || { echo "usage: make $@ T=NUMBER" >&2; exit 2; }
+	@cmd='$(TEST_ONE)'; test -n "$$cmd" || exit 2; \
+	case $@ in \
+	  gdb) exec gdb --args $$cmd ;; \
+	  valgrind) exec valgrind --soname-synonyms=somalloc=nouserintercepts --error-exitcode=99 $$cmd ;; \
+	esac
+
+# ---- the project's own tests -----------------------------------------------------------------
+CHECK_UNITS := $(BUILD)/harness/check_runner $(BUILD)/harness/check_test_runtime
+
+$(BUILD)/harness/check_%: harness/tests/check_%.c $(BUILD)/harness/test_runtime.o | $(BUILD)/harness
+	$(CC) $(CFLAGS_STRICT) -pthread -Iharness -o $@ $^ $$(pkg-config --cflags --libs check)
+
+check: deps-check
+	@$(MAKE) --no-print-directory harness $(CHECK_UNITS)
+	@for t in $(CHECK_UNITS); do RUNNER=$(BUILD)/harness/runner $$t || exit 1; done
+	@$(MAKE) --no-print-directory lint
+	@$(PYTEST) -q $(if $(filter-out 1,$(J)),-n $(J)) grader/tests
+
+# The project's own C under both compilers and the sanitizers.
+lint:
+	@for cc in gcc clang; do \
+	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c || exit 1; \
+	  $$cc $(CFLAGS_STRICT) -Wno-error=unused-function -fsyntax-only alloc/alloc.c || exit 1; \
+	done
+	@clang-format --dry-run --Werror harness/*.c harness/*.h harness/tests/*.c alloc/*.c alloc/*.h
+
+format:
+	clang-format -i harness/*.c harness/*.h harness/tests/*.c alloc/*.c alloc/*.h
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,65 @@
+/* test_runtime.h - what every heaplab test program links with.
+ *
+ * A test program prints what it observed and checks what it must; the grader compares the
+ * output with the test's `//!` lines and its exit status with `//@ exit`. On a failed check
+ * the runtime prints one line, `FAIL: FILE:LINE: what`, and exits with status 1, so the
+ * grader shows the reason next to the expected output.
+ *
+ * Linking this runtime also makes standard output line-buffered before main() runs, so a
+ * line printed before an abort or a crash is never lost in a stdio buffer.
+ *
+ * The runtime never calls the allocator under test for its own bookkeeping: the live set is
+ * kept in memory it maps itself, so a broken allocator cannot corrupt the referee.
+ */
+#ifndef HEAPLAB_TEST_RUNTIME_H
+#define HEAPLAB_TEST_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Every payload the C allocation family returns must be aligned to this (SPEC 3.1). */
+#define HL_ALIGN 16
+
+/* Checks: print `FAIL: FILE:LINE: ...` and exit(1) when the condition is false. */
+#define CHECK(cond) ((cond) ? (void)0 : hl_fail(__FILE__, __LINE__, "%s", #cond))
+#define CHECK_MSG(cond, ...) ((cond) ? (void)0 : hl_fail(__FILE__, __LINE__, __VA_ARGS__))
+
+_Noreturn void hl_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Payload patterns: hl_fill writes a pattern that depends on the address' offset and on the
+ * seed; hl_verify returns true when all n bytes still hold it. Distinct seeds give distinct
+ * patterns, so two blocks that overlap or a realloc that copied the wrong bytes both show. */
+void hl_fill(void *p, size_t n, uint64_t seed);
+bool hl_verify(const void *p, size_t n, uint64_t seed);
+/* Offset of the first byte that differs from the pattern, or n when all match. */
+size_t hl_first_mismatch(const void *p, size_t n, uint64_t seed);
+
+/* The live set: blocks the test holds. hl_live_add fails the test when p is NULL, misaligned
+ * (to `align`, at least HL_ALIGN) or overlaps a live block; hl_live_remove fails it when p is
+ * not live. Thread-safe. */
+void hl_live_add(void *p, size_t n, size_t align);
+void hl_live_remove(void *p);
+size_t hl_live_count(void);
+size_t hl_live_bytes(void);
+
+/* Checked allocation: malloc(n), then live-set checks, then fill with the seed's pattern.
+ * hl_free verifies the pattern is intact, removes the block from the live set, frees it. */
+void *hl_malloc(size_t n, uint64_t seed);
+void hl_free(void *p, size_t n, uint64_t seed);
+
+/* The process' footprint as the kernel sees it: bytes of data segment plus private
+ * anonymous mappings (VmData), and the resident set (VmRSS). */
+size_t hl_footprint(void);
+size_t hl_rss(void);
+
+/* A small deterministic random number generator (splitmix64), one state per caller. */
+uint64_t hl_rand(uint64_t *state);
+
+/* Run `/bin/sh -c cmd` in the test's working directory and return its exit status (or 128 +
+ * signal). With the allocator (`with_slot` true) the child keeps LD_PRELOAD; without it the
+ * child runs on libc's allocator, the baseline to compare with. */
+int hl_system(const char *cmd, bool with_slot);
+
+#endif
