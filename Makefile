@@ -32,29 +32,41 @@ TEST_CFLAGS   := -std=gnu11 -O1 -g -pthread -Wall -Iharness -Ialloc \
                  -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free
 TEST_LDLIBS   := -pthread -ldl -lm
 
-TEST_SOURCES  := $(sort $(wildcard testcases/[0-9][0-9][0-9]-*.c))
+TESTCASES     ?= testcases
+TEST_SOURCES  := $(sort $(wildcard $(TESTCASES)/[0-9][0-9][0-9]-*.c))
 TEST_NAMES    := $(basename $(notdir $(TEST_SOURCES)))
 PRELOAD_TESTS := $(TEST_NAMES:%=$(BUILD)/tests/%)
 STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT)/tests/%)
 
 HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o
 
-.PHONY: all test check deps deps-check harness slot tests gdb valgrind bench clean format lint
+.PHONY: all test check deps deps-check alloc-exists harness slot tests gdb valgrind bench clean format lint
 .DELETE_ON_ERROR:
 
 all: harness slot tests
 
 # ---- dependencies ----------------------------------------------------------------------------
-DEBIAN_PACKAGES := check pkg-config libsubunit-dev python3-pytest python3-pytest-xdist valgrind clang clang-format
+# Grading needs pytest and the programs the real-program tests run; the project's own tests
+# also need Check, clang and valgrind. `deps` installs what is missing when it may (root),
+# and otherwise prints the one apt-get line to run.
+TEST_PACKAGES   := python3-pytest python3-pytest-xdist binutils git perl sqlite3
+CHECK_PACKAGES  := check pkg-config libsubunit-dev clang clang-format valgrind
+DEBIAN_PACKAGES ?= $(TEST_PACKAGES) $(CHECK_PACKAGES)
+MISSING = $$(for p in $(DEBIAN_PACKAGES); do \
+            dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
+
 deps-check:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory deps; fi
+	@missing="$(MISSING)"; if [ -n "$$missing" ]; then \
+	  $(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(DEBIAN_PACKAGES)"; fi
+
+# Grading needs only what grading runs: the image, for one, has no Check or clang.
+test gdb valgrind: DEBIAN_PACKAGES := $(TEST_PACKAGES)
 
 deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	@missing="$(MISSING)"; missing=$$(echo $$missing); \
 	if [ -z "$$missing" ]; then echo "deps: all installed"; exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then \
-	  echo "deps: missing Debian packages; install them with:" >&2; \
+	  echo "deps: missing Debian packages $$missing; install them with:" >&2; \
 	  echo "  sudo apt-get update && sudo apt-get install -y $$missing" >&2; exit 1; fi; \
 	echo "deps: installing $$missing"; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
@@ -76,7 +88,6 @@ slot: $(SLOT)/liballoc.a $(SLOT)/alloc.so
 SLOT_COMPILE = $(if $(filter %.cc %.cpp,$(ALLOC)),$(CXX) $(SLOT_CXXFLAGS),$(CC) $(SLOT_CFLAGS))
 
 $(SLOT)/alloc.o: $(ALLOC) $(wildcard alloc/*.h) | $(SLOT)/tests
-	@test -f "$(ALLOC)" || { echo "ALLOC=$(ALLOC): no such file; give the path of an allocator source (.c or .cc)" >&2; exit 2; }
 	@$(SLOT_COMPILE) -c -o $@ $< 2>$(SLOT)/compile.log || { cat $(SLOT)/compile.log >&2; exit 1; }
 	@cat $(SLOT)/compile.log >&2
 
@@ -95,7 +106,7 @@ $(SLOT)/alloc.so: $(SLOT)/alloc.pic.o
 # leaves its messages in a .log beside it and costs that test alone (make -k).
 tests: $(PRELOAD_TESTS) $(STATIC_TESTS)
 
-$(BUILD)/tests/%.o: testcases/%.c harness/test_runtime.h $(wildcard alloc/*.h) | $(BUILD)/tests
+$(BUILD)/tests/%.o: $(TESTCASES)/%.c harness/test_runtime.h $(wildcard alloc/*.h) | $(BUILD)/tests
 	@$(CC) $(TEST_CFLAGS) -c -o $@ $< 2>$(BUILD)/tests/$*.log || { cat $(BUILD)/tests/$*.log >&2; exit 1; }
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/harness/test_runtime.o
@@ -108,17 +119,25 @@ $(BUILD)/harness $(BUILD)/tests $(SLOT)/tests:
 	@mkdir -p $@
 
 # ---- grading ---------------------------------------------------------------------------------
-GRADER_ARGS = -p grader.plugin --rootdir=. -q --slot=$(SLOT) --build=$(BUILD) \
+GRADER_ARGS = -p grader.plugin --rootdir=. -q --slot=$(SLOT) --build=$(BUILD) --alloc='$(ALLOC)' \
+              --junitxml=$(SLOT)/results/junit.xml \
               $(if $(T),--tests=$(T)) $(if $(filter-out 1,$(J)),-n $(J))
 
-test: deps-check
+# The slot and the test programs are built with -k: what fails to build costs its own tests,
+# which the grader reports as not-built with the compiler's first error.
+test: deps-check alloc-exists
 	@$(MAKE) --no-print-directory harness
-	@$(MAKE) --no-print-directory -k -j$(J) slot tests 2>&1 | grep -v '^make.*Error\|^make.*Target' >&2 || true
-	@$(PYTEST) $(GRADER_ARGS) testcases
+	@$(MAKE) --no-print-directory -k -j$(J) slot tests 2>$(SLOT)/build.log || \
+	  echo "some programs did not build; see $(SLOT)/build.log and the report below" >&2
+	@$(PYTEST) $(GRADER_ARGS) $(TESTCASES)
+
+alloc-exists:
+	@test -f "$(ALLOC)" || { echo "ALLOC=$(ALLOC): no such file; give the path of an allocator source (.c or .cc)" >&2; exit 2; }
+	@mkdir -p $(SLOT)/tests
 
 # One test under a debugger: the static build, so the slot's symbols are in the program.
 TEST_ONE = $(shell $(PYTHON) -m grader.testcase --one '$(T)' --slot $(SLOT) --build $(BUILD))
-gdb valgrind: deps-check harness slot tests
+gdb valgrind: deps-check alloc-exists harness slot tests
 	@test -n "$(T)" || { echo "usage: make $@ T=NUMBER" >&2; exit 2; }
 	@cmd='$(TEST_ONE)'; test -n "$$cmd" || exit 2; \
 	case $@ in \
@@ -134,6 +153,7 @@ $(BUILD)/harness/check_%: harness/tests/check_%.c $(BUILD)/harness/test_runtime.
 
 check: deps-check
 	@$(MAKE) --no-print-directory harness $(CHECK_UNITS)
+	@$(MAKE) --no-print-directory -j$(J) $(PRELOAD_TESTS)
 	@for t in $(CHECK_UNITS); do RUNNER=$(BUILD)/harness/runner $$t || exit 1; done
 	@$(MAKE) --no-print-directory lint
 	@$(PYTEST) -q $(if $(filter-out 1,$(J)),-n $(J)) grader/tests

@@ -1,0 +1,14 @@
+# The heaplab grader image: grades one submission reproducibly.
+#   docker run --rm -v "$PWD/alloc.c:/submission/alloc.c:ro" -v "$PWD/out:/results" heaplab
+# As a Gradescope autograder it reads /autograder/submission and writes
+# /autograder/results/results.json.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      gcc g++ make libc6-dev binutils python3 python3-pytest python3-pytest-xdist \
+      git perl sqlite3 gdb valgrind \
+ && rm -rf /var/lib/apt/lists/*
+COPY . /heaplab
+WORKDIR /heaplab
+RUN make -s harness tests && chmod -R go-w /heaplab
+ENTRYPOINT ["/heaplab/grader/grade-submission"]

@@ -1,0 +1,227 @@
+"""The grading plugin: one pytest item per numbered test program.
+
+    python3 -m pytest -p grader.plugin --slot build/slot testcases [-k ...] [-x] [--lf] [-n 2]
+
+Each `testcases/NNN-*.c` file becomes one item, named by its number; running it runs the test
+program (in each of its modes) through the C runner and judges what came out. The run ends
+with a table and a `score: N/M` line, and writes results.json (Gradescope's schema) beside the
+runner's per-test results, so an interrupted run keeps what finished.
+"""
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from grader import report
+from grader import runner
+from grader import testcase as tc
+from grader import verdict as V
+from grader.slot import Slot
+
+PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user_properties
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("heaplab", "heaplab grading")
+    group.addoption("--slot", default="build/slot", help="the slot's build directory, made by `make` (default: build/slot)")
+    group.addoption("--build", default="build", help="the build root holding harness/ and tests/ (default: build)")
+    group.addoption("--alloc", default="alloc/alloc.c", help="the allocator source being graded, for messages")
+    group.addoption("--tests", default=None, metavar="LIST", help="run only these test numbers: 12 or 3,7-9")
+    group.addoption("--results", default=None, metavar="DIR", help="where results go (default: SLOT/results)")
+    group.addoption(
+        "--run-as", default=runner.UNPRIVILEGED_USER, metavar="USER",
+        help="when root, run test programs as this user (default: nobody; empty: stay root)",
+    )
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(Grading(config), Grading.NAME)
+
+
+def grading(config):
+    return config.pluginmanager.get_plugin(Grading.NAME)
+
+
+class Grading:
+    """The run's state: the slot, the selection, and the rows of the final table."""
+
+    NAME = "heaplab-grading"
+
+    def __init__(self, config):
+        self.config = config
+        self.slot = Slot(Path(config.getoption("--slot")), Path(config.getoption("--build")))
+        self.results = Path(config.getoption("--results") or self.slot.path / "results")
+        self.results.mkdir(parents=True, exist_ok=True)
+        self.runner = self.slot.build / "harness" / "runner"
+        if not self.runner.exists():
+            raise pytest.UsageError(f"{self.runner} is missing: run `make test`, which builds it")
+        self.alloc = config.getoption("--alloc")
+        self.user = config.getoption("--run-as") or None
+        self.selected = self._selection(config)
+        self.controller = not hasattr(config, "workerinput")
+        self.rows, self.details, self.total = [], {}, None
+        self._interfaces = None
+
+    @property
+    def interfaces(self):
+        if self._interfaces is None:
+            self._interfaces = self.slot.interfaces()
+        return self._interfaces
+
+    def _selection(self, config):
+        text = config.getoption("--tests")
+        if not text:
+            return None
+        try:
+            wanted = tc.parse_selection(text)
+        except ValueError as e:
+            raise pytest.UsageError(str(e)) from None
+        have = set()
+        for arg in config.args:
+            path = Path(arg.split("::")[0])
+            for f in [path] if path.is_file() else path.glob("*.c"):
+                if tc.FILE_NAME.match(f.name):
+                    have.add(int(f.name[:3]))
+        missing = sorted(wanted - have)
+        if missing:
+            span = f"{min(have)}-{max(have)}" if have else "none"
+            raise pytest.UsageError(f"T={text}: no test numbered {missing[0]} (tests here: {span}, see testcases/)")
+        return wanted
+
+    def not_built_line(self):
+        error = self.slot.compile_error
+        return error and f"NOT BUILT: {self.alloc} does not compile; every test fails. First error: {error}"
+
+    def header(self):
+        lines = [self.not_built_line()] if self.slot.compile_error else []
+        if self.total is not None and len(self.rows) < self.total:
+            lines.append(f"INCOMPLETE: {len(self.rows)} of {self.total} tests ran; the score counts only those")
+        return lines
+
+    def pytest_sessionstart(self, session):
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if self.slot.compile_error and reporter and self.controller:
+            reporter.write_line(self.not_built_line(), red=True, bold=True)
+
+    def pytest_collection_modifyitems(self, items):
+        if self.selected is None:
+            return
+        keep = [i for i in items if not isinstance(i, TestcaseItem) or i.number in self.selected]
+        self.config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+    def pytest_collection_finish(self, session):
+        self.total = len(session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        self.total = len(ids)
+
+    def pytest_runtest_logreport(self, report):
+        row = dict(report.user_properties).get(PROPERTY)
+        if row is None or report.when != "call":
+            return
+        row.setdefault("verdict", "grader-error")
+        self.rows.append(row)
+        if report.failed:
+            self.details[row["name"]] = str(report.longrepr)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.controller or not self.rows:
+            return
+        tr = terminalreporter
+        tr.section("heaplab", sep="=")
+        for line in self.header():
+            tr.write_line(line, red=True, bold=True)
+        rows = sorted(self.rows, key=lambda r: r["number"])
+        for line in report.table(rows):
+            tr.write_line(line)
+        got, total = report.score(rows)
+        tr.write_line(f"score: {got:g}/{total:g}", bold=True, green=got == total, red=got < total)
+
+    def pytest_sessionfinish(self):
+        if self.controller:
+            rows = sorted(self.rows, key=lambda r: r["number"])
+            report.write_json(self.results / "results.json", report.gradescope(rows, self.header(), self.details))
+
+
+def pytest_collect_file(file_path, parent):
+    if tc.FILE_NAME.match(file_path.name) and file_path.parent.name == "testcases":
+        return TestcaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class TestcaseFile(pytest.File):
+    def collect(self):
+        try:
+            test, error = tc.parse(self.path), None
+        except tc.TestcaseError as e:
+            test, error = None, e
+        number = int(self.path.name[:3])
+        yield TestcaseItem.from_parent(self, name=f"{number:03d}", test=test, error=error)
+
+
+class TestFailed(Exception):
+    """A test that ran and lost; str() is what the report shows."""
+
+
+class TestcaseItem(pytest.Item):
+    def __init__(self, *, test, error, **kwargs):
+        super().__init__(**kwargs)
+        self.test, self.error = test, error
+        self.number = int(self.path.name[:3])
+        if test is not None:
+            self.add_marker(test.category)
+
+    def runtest(self):
+        row = {
+            "number": self.number, "name": self.path.stem, "points": 0, "time": None,
+            "category": self.test.category if self.test else "-",
+            "max_points": self.test.points if self.test else 0,
+        }
+        self.user_properties.append((PROPERTY, row))
+        if self.error is not None:
+            row["verdict"] = V.BAD_TESTCASE
+            raise TestFailed(f"{self.path.stem}: {V.BAD_TESTCASE}: {self.error}")
+        judged = self._run_modes(row)
+        row["verdict"] = judged.verdict
+        if not judged.passed:
+            raise TestFailed(judged.message)
+        row["points"] = self.test.points
+
+    def _run_modes(self, row):
+        test, run = self.test, grading(self.config)
+        if run.slot.compile_error:
+            return self._lose(V.Verdict(V.NOT_BUILT, run.not_built_line()), test.modes[0], None)
+        missing = [n for n in test.needs if n not in run.interfaces]
+        if missing:
+            wanted = ", ".join(tc.INTERFACES[missing[0]])
+            message = f"needs the {missing[0]} interface ({wanted}), which the allocator does not define"
+            return self._lose(V.Verdict(V.MISSING_INTERFACE, message), test.modes[0], None)
+        for mode in test.modes:
+            if not run.slot.program(test, mode).exists():
+                why = run.slot.build_log(test, mode) or "the test program was not built (run `make test`)"
+                return self._lose(V.Verdict(V.NOT_BUILT, why), mode, None)
+            result = runner.run(test, mode, run.slot, run.results, run.runner, run.user)
+            row["time"] = (row["time"] or 0) + result["wall_time"]
+            judged = V.judge(test, result)
+            if not judged.passed:
+                return self._lose(judged, mode, result)
+        return V.Verdict(V.PASSED)
+
+    def _lose(self, judged, mode, result):
+        run = grading(self.config)
+        extra = "" if run.alloc == "alloc/alloc.c" else f" ALLOC={shlex.quote(run.alloc)}"
+        rerun = f"make test T={self.number}{extra}   (debug: make gdb T={self.number}{extra}, make valgrind T={self.number}{extra})"
+        alone = runner.command(self.test, mode, run.slot)
+        judged.message = report.failure(self.test, mode, result, judged, rerun, alone)
+        return judged
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, TestFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, 0, f"test {self.number}: {self.path.stem}"

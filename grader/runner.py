@@ -1,0 +1,44 @@
+"""Runs one test program through the C runner (harness/runner.c) and reads its result."""
+
+import json
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+# When the grader runs as root, tests run as this user, so untrusted code never holds root.
+UNPRIVILEGED_USER = "nobody"
+
+
+def command(test, mode, slot):
+    """The command that runs the test alone, as a user would type it to rerun it."""
+    program = slot.program(test, mode)
+    prefix = f"LD_PRELOAD={shlex.quote(str(slot.shared_object))} " if mode == "preload" else ""
+    return prefix + shlex.join([str(program), *test.args])
+
+
+def run(test, mode, slot, results_dir, runner, user=None):
+    """Run the test in `mode`; the result dict of the runner (see harness/runner.c)."""
+    program = slot.program(test, mode).resolve()
+    out = Path(results_dir) / f"{test.name}.{mode}.json"
+    out.unlink(missing_ok=True)
+    argv = [
+        str(runner), "--name", test.name, "--timeout", str(test.timeout), "--out", str(out),
+        "--unsetenv", "LD_PRELOAD",
+    ]
+    if mode == "preload":
+        argv += ["--env", f"LD_PRELOAD={slot.shared_object.resolve()}"]
+    if user and os.geteuid() == 0:
+        argv += ["--user", user]
+    argv += ["--", str(program), *test.args]
+    with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            _, errors = proc.communicate()
+        except BaseException:
+            # Interrupted (Ctrl-C): let the runner kill the test's process group, then go on.
+            proc.terminate()
+            proc.wait()
+            raise
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(f"the runner failed (exit {proc.returncode}): {errors.strip()}")
+    return json.loads(out.read_text())

@@ -1,0 +1,151 @@
+"""A numbered test program: its `//@` metadata and its `//!` expected output.
+
+    //@ category: realloc        //@ mode: static preload     //@ exit: 0 | 3 | abort | signal | any
+    //@ points: 2                //@ needs: aligned           //@ args: 100 4
+    //@ timeout: 10
+    //! expected output line     //!!UNORDERED
+
+A malformed line raises TestcaseError naming the file and line, before anything runs.
+"""
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import matcher
+
+CATEGORIES = (
+    "basic alignment calloc realloc edge stress threads footprint real-programs statistics "
+    "errors boundary leaks heavy-hitters heap-report performance"
+).split()
+MODES = ("static", "preload")
+# Optional interfaces (SPEC 3.2) and a symbol whose presence shows the slot defines each.
+INTERFACES = {
+    "aligned": ("posix_memalign", "aligned_alloc", "memalign", "malloc_usable_size"),
+    "dmalloc": ("dmalloc_malloc", "dmalloc_free", "dmalloc_get_statistics"),
+    "heap-report": ("malloc_stats", "alloc_check_heap"),
+}
+FILE_NAME = re.compile(r"^(\d{3})-[A-Za-z0-9_-]+\.c$")
+
+
+class TestcaseError(Exception):
+    """A malformed test file; str() is `FILE:LINE: what is wrong`."""
+
+    def __init__(self, path, line, message):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line = path, line
+
+
+@dataclass
+class Testcase:
+    path: Path
+    number: int
+    name: str  # the file name without .c, e.g. 001-malloc-basic
+    category: str = ""
+    points: float = 1
+    timeout: float = 10
+    modes: tuple = ("static",)
+    needs: tuple = ()
+    exit: str = "0"
+    args: list = field(default_factory=list)
+    expected: list = field(default_factory=list)
+    unordered: bool = False
+
+
+def _positive_number(text):
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be positive")
+    return int(value) if value == int(value) else value
+
+
+def _parse_modes(text):
+    modes = tuple(dict.fromkeys(text.replace(",", " ").split()))
+    bad = [m for m in modes if m not in MODES]
+    if bad or not modes:
+        raise ValueError(f"unknown mode {bad[0] if bad else '(none)'!r}; use static, preload or both")
+    return modes
+
+
+def _parse_needs(text):
+    needs = tuple(text.replace(",", " ").split())
+    bad = [n for n in needs if n not in INTERFACES]
+    if bad:
+        raise ValueError(f"unknown interface {bad[0]!r}; known: {', '.join(INTERFACES)}")
+    return needs
+
+
+def _parse_exit(text):
+    if text in ("abort", "signal", "any") or re.fullmatch(r"\d{1,3}", text) and int(text) < 256:
+        return text
+    raise ValueError(f"{text!r} is not 0-255, abort, signal or any")
+
+
+def _parse_category(text):
+    if text not in CATEGORIES:
+        raise ValueError(f"unknown category {text!r}; known: {', '.join(CATEGORIES)}")
+    return text
+
+
+_KEYS = {
+    "category": _parse_category,
+    "points": _positive_number,
+    "timeout": _positive_number,
+    "mode": _parse_modes,
+    "needs": _parse_needs,
+    "exit": _parse_exit,
+    "args": shlex.split,
+}
+_FIELD = {"mode": "modes"}
+
+
+def parse(path):
+    path = Path(path)
+    m = FILE_NAME.match(path.name)
+    if not m:
+        raise TestcaseError(path, 0, "a test file is named NNN-what-it-checks.c")
+    test = Testcase(path=path, number=int(m.group(1)), name=path.stem)
+    seen, expected = set(), []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("//@"):
+            key, sep, value = stripped[3:].partition(":")
+            key, value = key.strip(), value.strip()
+            if not sep or key not in _KEYS:
+                raise TestcaseError(path, number, f"expected `//@ key: value` with key one of {', '.join(_KEYS)}")
+            if key in seen:
+                raise TestcaseError(path, number, f"`{key}` given twice")
+            try:
+                setattr(test, _FIELD.get(key, key), _KEYS[key](value))
+            except ValueError as e:
+                raise TestcaseError(path, number, f"{key}: {e}") from None
+            seen.add(key)
+        elif stripped.startswith("//!!"):
+            if stripped != "//!!UNORDERED":
+                raise TestcaseError(path, number, f"unknown directive {stripped!r}; the only one is //!!UNORDERED")
+            test.unordered = True
+        elif stripped.startswith("//!"):
+            text = stripped[3:]
+            expected.append((number, text[1:] if text.startswith(" ") else text))
+    if "category" not in seen:
+        raise TestcaseError(path, 1, "missing `//@ category: ...`")
+    try:
+        test.expected = matcher.compile_expectations(expected)
+    except matcher.ExpectationError as e:
+        raise TestcaseError(path, e.line, str(e)) from None
+    return test
+
+
+def parse_selection(text):
+    """`12`, `3,7-9` -> {3, 7, 8, 9}; ValueError with a plain message when malformed."""
+    numbers = set()
+    for part in text.replace(" ", "").split(","):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not m:
+            raise ValueError(f"T={text}: {part!r} is not a test number or a range like 7-9")
+        low, high = int(m.group(1)), int(m.group(2) or m.group(1))
+        if high < low:
+            raise ValueError(f"T={text}: range {part} is empty")
+        numbers.update(range(low, high + 1))
+    return numbers

@@ -1,0 +1,48 @@
+"""Grading an allocator the way a user does, with `make test`, for the grader's own tests."""
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ZOO = ROOT / "grader" / "tests" / "zoo"
+
+
+@dataclass
+class Graded:
+    returncode: int
+    stdout: str
+    stderr: str
+    results: dict  # results.json, or {} when none was written
+
+    @property
+    def verdicts(self):
+        """{test number: first line of its output in results.json}"""
+        return {int(t["number"]): t["output"].splitlines()[0] for t in self.results.get("tests", [])}
+
+    @property
+    def lost(self):
+        return {int(t["number"]) for t in self.results.get("tests", []) if t["score"] < t["max_score"]}
+
+
+def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None, jobs=1, timeout=900):
+    """`make test` on an allocator; the slot directory is the caller's so runs never collide."""
+    args = ["make", "-s", "--no-print-directory", "test", f"ALLOC={alloc}", f"SLOT={slot}", f"J={jobs}"]
+    if testcases:
+        args.append(f"TESTCASES={testcases}")
+    if build:
+        args.append(f"BUILD={build}")
+    if tests:
+        args.append(f"T={tests}")
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    results = Path(slot) / "results" / "results.json"
+    data = json.loads(results.read_text()) if results.exists() else {}
+    return Graded(done.returncode, done.stdout, done.stderr, data)
+
+
+def write_testcase(directory, name, body, **meta):
+    """A test program in `directory` (a folder named testcases, as the grader expects)."""
+    directory.mkdir(exist_ok=True)
+    header = "".join(f"//@ {k}: {v}\n" for k, v in {"category": "basic", **meta}.items())
+    (directory / name).write_text(header + '#include "test_runtime.h"\n' + body)

@@ -1,0 +1,100 @@
+"""Bad input gets one clear line and loses nothing already graded."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from grader.tests.make_test import ROOT, ZOO, grade, write_testcase
+
+PASSING = 'int main(void) { puts("ok"); return 0; }\n//! ok\n'
+
+
+def test_a_missing_allocator_file_is_named(tmp_path):
+    graded = grade("no/such/alloc.c", slot=tmp_path / "slot")
+    assert graded.returncode != 0
+    assert "ALLOC=no/such/alloc.c: no such file" in graded.stderr
+
+
+def test_a_selection_naming_no_test_is_refused(tmp_path):
+    graded = grade(slot=tmp_path / "slot", tests="999")
+    assert graded.returncode != 0
+    assert "T=999: no test numbered 999" in graded.stdout + graded.stderr
+    assert graded.results == {}
+
+
+def test_a_malformed_selection_is_refused(tmp_path):
+    graded = grade(slot=tmp_path / "slot", tests="3-x")
+    assert graded.returncode != 0
+    assert "T=3-x: '3-x' is not a test number" in graded.stdout + graded.stderr
+
+
+def test_a_submission_that_does_not_compile_is_reported_first(tmp_path):
+    graded = grade((ZOO / "does_not_compile.c").relative_to(ROOT), slot=tmp_path / "slot", tests="1-3")
+    first = graded.results["output"].splitlines()[0]
+    assert first.startswith("NOT BUILT: grader/tests/zoo/does_not_compile.c does not compile")
+    assert "error: expected expression" in first
+    assert all(t["output"].startswith("001") or "not-built" in t["output"] for t in graded.results["tests"])
+    heaplab_section = graded.stdout.split("= heaplab =")[-1]
+    assert heaplab_section.splitlines()[1].startswith("NOT BUILT:")
+
+
+def test_a_malformed_testcase_names_its_line_and_costs_only_itself(tmp_path):
+    cases = tmp_path / "testcases"
+    write_testcase(cases, "001-fine.c", PASSING)
+    write_testcase(cases, "002-typo.c", PASSING, **{"categroy": "basic"})
+    write_testcase(cases, "003-fine.c", PASSING)
+    graded = grade(slot=tmp_path / "slot", build=tmp_path / "build", testcases=cases)
+    verdicts = graded.verdicts
+    assert graded.lost == {2}
+    assert f"{cases}/002-typo.c:2: expected `//@ key: value`" in graded.stdout
+    assert "bad-testcase" in verdicts[2]
+
+
+def test_a_hanging_test_times_out_and_the_others_are_graded(tmp_path):
+    cases = tmp_path / "testcases"
+    write_testcase(cases, "001-fine.c", PASSING)
+    write_testcase(cases, "002-hangs.c", "#include <unistd.h>\nint main(void) { for (;;) pause(); }\n", timeout=1)
+    write_testcase(cases, "003-fine.c", PASSING)
+    graded = grade(slot=tmp_path / "slot", build=tmp_path / "build", testcases=cases)
+    assert graded.lost == {2}
+    assert "timeout" in graded.verdicts[2]
+    result = json.loads((tmp_path / "slot" / "results" / "002-hangs.static.json").read_text())
+    assert result["status"] == "timeout" and result["wall_time"] < 2.0
+
+
+def test_an_interrupted_run_keeps_its_results_marked_incomplete(tmp_path):
+    cases = tmp_path / "testcases"
+    write_testcase(cases, "001-fine.c", PASSING)
+    write_testcase(cases, "002-slow.c", "#include <unistd.h>\nint main(void) { sleep(60); }\n", timeout=100)
+    slot, build = tmp_path / "slot", tmp_path / "build"
+    # Build through make, then drive the grader directly so the signal reaches pytest alone.
+    grade(slot=slot, build=build, testcases=cases, tests="1")
+    argv = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--rootdir=.", "-q", f"--slot={slot}",
+            f"--build={build}", str(cases)]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    started = slot / "results" / "002-slow.static.json.tmp"
+    deadline = time.monotonic() + 30
+    while not (slot / "results" / "001-fine.static.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert "INCOMPLETE: 1 of 2 tests ran" in out
+    results = json.loads((slot / "results" / "results.json").read_text())
+    assert [t["number"] for t in results["tests"]] == ["1"]
+    assert results["output"].startswith("INCOMPLETE")
+    assert not started.exists()
+
+
+def test_a_missing_dependency_prints_the_apt_line():
+    # As a user who may not install, `make deps` says what to run instead.
+    as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] if os.geteuid() == 0 else []
+    done = subprocess.run(
+        [*as_user, "make", "-s", "deps", "DEBIAN_PACKAGES=heaplab-no-such-package"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode != 0
+    assert "apt-get install -y heaplab-no-such-package" in done.stderr

@@ -1,0 +1,89 @@
+"""Parsing a test file's `//@` and `//!` lines, and the T= selection."""
+
+import pytest
+
+from grader import testcase as tc
+
+
+def write(tmp_path, text, name="007-example.c"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_metadata_and_expectations(tmp_path):
+    t = tc.parse(write(tmp_path, """\
+//@ category: realloc
+//@ points: 2
+//@ timeout: 2.5
+//@ mode: static preload
+//@ needs: aligned
+//@ exit: abort
+//@ args: 10 "two words"
+int main(void) { return 0; }
+//! first
+//!   indented
+//!
+"""))
+    assert (t.number, t.name, t.category, t.points, t.timeout) == (7, "007-example", "realloc", 2, 2.5)
+    assert (t.modes, t.needs, t.exit, t.args) == (("static", "preload"), ("aligned",), "abort", ["10", "two words"])
+    assert [e.text for e in t.expected] == ["first", "  indented", ""]
+    assert [e.line for e in t.expected] == [9, 10, 11]
+
+
+def test_defaults(tmp_path):
+    t = tc.parse(write(tmp_path, "//@ category: basic\n"))
+    assert (t.points, t.timeout, t.modes, t.needs, t.exit, t.args, t.expected) == (1, 10, ("static",), (), "0", [], [])
+    assert not t.unordered
+
+
+def test_unordered(tmp_path):
+    assert tc.parse(write(tmp_path, "//@ category: basic\n//!!UNORDERED\n//! a\n")).unordered
+
+
+@pytest.mark.parametrize(
+    "line, complaint",
+    [
+        ("//@ categroy: basic", "key one of"),
+        ("//@ category basic", "key one of"),
+        ("//@ category: nonsense", "unknown category"),
+        ("//@ points: -1", "points"),
+        ("//@ timeout: soon", "timeout"),
+        ("//@ mode: dynamic", "unknown mode"),
+        ("//@ needs: telepathy", "unknown interface"),
+        ("//@ exit: crash", "exit"),
+        ("//@ exit: 300", "exit"),
+        ("//@ args: 'unclosed", "args"),
+        ("//!!ORDERED", "unknown directive"),
+        ("//! ??{(}??", "regular expression"),
+        ("//! ??later??", "used before"),
+        ("//@ points: 2", "given twice"),
+    ],
+)
+def test_a_malformed_line_names_file_and_line(tmp_path, line, complaint):
+    path = write(tmp_path, f"//@ points: 1\n{line}\n//@ category: basic\n")
+    with pytest.raises(tc.TestcaseError) as e:
+        tc.parse(path)
+    assert str(e.value).startswith(f"{path}:2: ")
+    assert complaint in str(e.value)
+
+
+def test_missing_category(tmp_path):
+    with pytest.raises(tc.TestcaseError, match="missing `//@ category"):
+        tc.parse(write(tmp_path, "int main(void) { return 0; }\n"))
+
+
+def test_selection():
+    assert tc.parse_selection("12") == {12}
+    assert tc.parse_selection("3,7-9") == {3, 7, 8, 9}
+    for bad in ("x", "9-7", "1,,2", "-3"):
+        with pytest.raises(ValueError, match="T="):
+            tc.parse_selection(bad)
+
+
+def test_every_shipped_testcase_parses():
+    from pathlib import Path
+
+    files = sorted(Path(__file__).resolve().parents[2].joinpath("testcases").glob("[0-9][0-9][0-9]-*.c"))
+    numbers = [tc.parse(f).number for f in files]
+    assert len(numbers) == len(set(numbers)), "two test files share a number"

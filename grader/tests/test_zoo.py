@@ -1,0 +1,38 @@
+"""The reference scores full marks; each broken allocator loses exactly the tests that catch
+its bug. Each zoo file names what it must lose in a `//@ loses:` line (`all` for every test)."""
+
+import re
+
+import pytest
+
+from grader import testcase as tc
+from grader.tests.make_test import ROOT, ZOO, grade
+
+MEMBERS = sorted(p for p in ZOO.glob("*.c"))
+ALL_TESTS = {tc.parse(p).number for p in (ROOT / "testcases").glob("[0-9][0-9][0-9]-*.c")}
+
+
+def expected_losses(member):
+    m = re.search(r"^//@ loses: *(.*)$", member.read_text(), re.M)
+    assert m, f"{member.name} has no `//@ loses:` line"
+    return ALL_TESTS if m.group(1).strip() == "all" else tc.parse_selection(m.group(1))
+
+
+def test_the_reference_scores_full_marks(tmp_path):
+    graded = grade(slot=tmp_path / "slot", jobs=2)
+    assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-2000:]
+    assert graded.lost == set(), graded.stdout[-3000:]
+    total = sum(t["max_score"] for t in graded.results["tests"])
+    assert f"score: {total:g}/{total:g}" in graded.stdout
+    assert {int(t["number"]) for t in graded.results["tests"]} == ALL_TESTS
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=[m.stem for m in MEMBERS])
+def test_a_broken_allocator_loses_exactly_its_tests(member, tmp_path):
+    expected = expected_losses(member)
+    graded = grade(member.relative_to(ROOT), slot=tmp_path / "slot")
+    verdicts = graded.verdicts
+    assert set(verdicts) == ALL_TESTS, graded.stderr[-2000:]
+    unexpected = {n: verdicts[n] for n in sorted(graded.lost - expected)}
+    survived = sorted(expected - graded.lost)
+    assert not unexpected and not survived, f"lost but should not: {unexpected}; should lose but passed: {survived}"

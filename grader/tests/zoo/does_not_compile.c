@@ -1,0 +1,6 @@
+/* Broken: does not compile. Every test must be reported not-built, with this error first. */
+#include <stddef.h>
+
+void *malloc(size_t size) {
+    return size + ;
+}

@@ -1,0 +1,39 @@
+/* Broken: a block of 48 to 64 bytes is now and then handed out a second time while it is still
+ * live, as by an allocator whose free list lost track of a block. Each block is still freed to
+ * the reference once, so the heap itself stays sound: what breaks is the caller's data. */
+#define ZOO_OWN_MALLOC
+#define ZOO_OWN_FREE
+#include "zoo.h"
+
+static pthread_mutex_t zoo_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *last_handed_out;
+static void *handed_twice[4096];
+static size_t ntwice, ncalls;
+
+void *malloc(size_t size) {
+    if (size < 48 || size > 64) return ref_malloc(size);
+    pthread_mutex_lock(&zoo_lock);
+    void *p = last_handed_out;
+    if (p && ++ncalls % 2 == 0 && ntwice < 4096) {
+        handed_twice[ntwice++] = p;
+        last_handed_out = NULL;
+    } else {
+        p = last_handed_out = ref_malloc(size);
+    }
+    pthread_mutex_unlock(&zoo_lock);
+    return p;
+}
+
+void free(void *ptr) {
+    pthread_mutex_lock(&zoo_lock);
+    if (ptr == last_handed_out) last_handed_out = NULL;
+    for (size_t i = 0; i < ntwice; i++) {
+        if (handed_twice[i] == ptr) {
+            handed_twice[i] = handed_twice[--ntwice];
+            pthread_mutex_unlock(&zoo_lock);
+            return;
+        }
+    }
+    pthread_mutex_unlock(&zoo_lock);
+    ref_free(ptr);
+}

@@ -1,0 +1,88 @@
+/* zoo.h - the base of every broken allocator in the zoo: the reference allocator, renamed.
+ *
+ * A zoo member is the reference allocator with exactly one bug, so that the tests it loses are
+ * the tests that catch that bug and no others. It defines ZOO_OWN_<FUNCTION> for each public
+ * function it replaces, includes this file, then defines those functions, calling the
+ * reference's through ref_<function>. Every other public function forwards unchanged.
+ */
+#ifndef HEAPLAB_ZOO_H
+#define HEAPLAB_ZOO_H
+
+#define malloc ref_malloc
+#define free ref_free
+#define calloc ref_calloc
+#define realloc ref_realloc
+#define posix_memalign ref_posix_memalign
+#define aligned_alloc ref_aligned_alloc
+#define memalign ref_memalign
+#define valloc ref_valloc
+#define pvalloc ref_pvalloc
+#define malloc_usable_size ref_malloc_usable_size
+#include "../../../alloc/alloc.c"
+#undef malloc
+#undef free
+#undef calloc
+#undef realloc
+#undef posix_memalign
+#undef aligned_alloc
+#undef memalign
+#undef valloc
+#undef pvalloc
+#undef malloc_usable_size
+
+/* The headers' declarations were renamed with the definitions; declare the real names. */
+void *malloc(size_t size);
+void free(void *ptr);
+void *calloc(size_t nmemb, size_t size);
+void *realloc(void *ptr, size_t size);
+int posix_memalign(void **out, size_t alignment, size_t size);
+void *aligned_alloc(size_t alignment, size_t size);
+void *memalign(size_t alignment, size_t size);
+void *valloc(size_t size);
+void *pvalloc(size_t size);
+size_t malloc_usable_size(void *ptr);
+
+#ifndef ZOO_OWN_MALLOC
+void *malloc(size_t size) {
+    return ref_malloc(size);
+}
+#endif
+#ifndef ZOO_OWN_FREE
+void free(void *ptr) {
+    ref_free(ptr);
+}
+#endif
+#ifndef ZOO_OWN_CALLOC
+void *calloc(size_t nmemb, size_t size) {
+    return ref_calloc(nmemb, size);
+}
+#endif
+#ifndef ZOO_OWN_REALLOC
+void *realloc(void *ptr, size_t size) {
+    return ref_realloc(ptr, size);
+}
+#endif
+#ifndef ZOO_OWN_POSIX_MEMALIGN
+int posix_memalign(void **out, size_t alignment, size_t size) {
+    return ref_posix_memalign(out, alignment, size);
+}
+#endif
+void *aligned_alloc(size_t alignment, size_t size) {
+    return ref_aligned_alloc(alignment, size);
+}
+void *memalign(size_t alignment, size_t size) {
+    return ref_memalign(alignment, size);
+}
+void *valloc(size_t size) {
+    return ref_valloc(size);
+}
+void *pvalloc(size_t size) {
+    return ref_pvalloc(size);
+}
+#ifndef ZOO_OWN_MALLOC_USABLE_SIZE
+size_t malloc_usable_size(void *ptr) {
+    return ref_malloc_usable_size(ptr);
+}
+#endif
+
+#endif

@@ -1,0 +1,71 @@
+"""From what a test did to a verdict: one explicit decision tree, one message per branch.
+
+The order matters: a test that did not run, ran too long or flooded its output has no output
+worth comparing; a crash explains a wrong output better than the diff does.
+"""
+
+from dataclasses import dataclass
+
+from grader import matcher
+
+PASSED = "passed"
+NOT_BUILT = "not-built"
+MISSING_INTERFACE = "missing-interface"
+TIMEOUT = "timeout"
+OUTPUT_LIMIT = "output-limit"
+CRASHED = "crashed"
+WRONG_EXIT = "wrong-exit"
+WRONG_OUTPUT = "wrong-output"
+BAD_TESTCASE = "bad-testcase"
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    message: str = ""
+    mismatch: "matcher.Mismatch | None" = None
+
+    @property
+    def passed(self):
+        return self.verdict == PASSED
+
+
+def describe_exit(result):
+    if result["status"] == "signaled":
+        return f"killed by {result['signal']} ({result['signal_description']})"
+    return f"exited with status {result['exit_code']}"
+
+
+def _exit_ok(expected, result):
+    if expected == "any":
+        return True
+    if result["status"] == "signaled":
+        return expected == "signal" or (expected == "abort" and result["signal"] == "SIGABRT")
+    return expected.isdigit() and result["exit_code"] == int(expected)
+
+
+def _expected_exit(expected):
+    return {"abort": "abort (SIGABRT)", "signal": "a signal", "any": "any"}.get(expected, f"status {expected}")
+
+
+def judge(test, result):
+    status = result["status"]
+    if status == "not-built":
+        return Verdict(NOT_BUILT, result.get("message") or "the test program was not built")
+    if status == "timeout":
+        return Verdict(TIMEOUT, f"Test timeout expired: still running after {test.timeout:g} s; killed")
+    if status == "output-limit":
+        return Verdict(OUTPUT_LIMIT, f"output limit exceeded ({result['output_bytes']} bytes); killed")
+    exit_ok = _exit_ok(test.exit, result)
+    if status == "signaled" and not exit_ok:
+        return Verdict(CRASHED, f"Received signal {result['signal']} ({result['signal_description']})")
+    mismatch = matcher.match(test.expected, output_lines(result["output"]), test.unordered)
+    if not exit_ok:
+        return Verdict(WRONG_EXIT, f"{describe_exit(result)}; expected {_expected_exit(test.exit)}", mismatch)
+    if mismatch:
+        return Verdict(WRONG_OUTPUT, "output differs from the expected output", mismatch)
+    return Verdict(PASSED)
+
+
+def output_lines(output):
+    return output.splitlines()
