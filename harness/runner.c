@@ -1,0 +1,986 @@
+/* runner - run one heaplab test in isolation and record what it did.
+
+   Usage: runner [options] -- PROGRAM [ARGS...]
+
+   Runs PROGRAM in its own process group and a work directory of its own, under resource
+   limits, with standard input from /dev/null and standard output and standard error captured
+   together through one pipe (so lines keep the order a terminal would show), then writes one
+   line of JSON describing what happened. A crashing, hanging or flooding test costs only
+   its own result.
+
+   Options:
+     --name NAME         recorded in the result (default: PROGRAM's basename)
+     --out FILE          write the result to FILE when the test ends, through FILE.tmp and
+                         rename(), so a reader never sees half a result (default: stdout)
+     --timeout SECONDS   wall-clock limit, may be fractional (default 10); on expiry the
+                         process group is killed. RLIMIT_CPU: soft ceil(SECONDS)+1, hard +1
+     --max-output BYTES  cap on captured output (default 1048576); a test that writes more
+                         has its process group killed and keeps the first BYTES bytes
+     --memory MB         RLIMIT_AS (default 4096; 0 leaves it as inherited)
+     --fsize MB          RLIMIT_FSIZE (default 256)
+     --nofile N          RLIMIT_NOFILE (default 256)
+     --nproc N           RLIMIT_NPROC: the tasks the test's user already has, plus N
+                         (default 256)
+     --env NAME=VALUE    set in the test's environment (repeatable)
+     --unsetenv NAME     remove from the test's environment (repeatable)
+     --user NAME         when the runner is root, run the test as NAME (initgroups, setgid,
+                         setuid); ignored when the runner is not root
+     --workdir DIR       run the test in DIR. Default: a fresh directory made by mkdtemp under
+                         $TMPDIR (or /tmp), owned by the test's user and removed with all its
+                         contents after the test.
+   RLIMIT_CORE is always 0. HOME and TMPDIR point to the work dir; --env and --unsetenv are
+   applied after that, in command-line order. Inherited file descriptors other than 0, 1 and 2
+   are closed, and inherited ignored signals are restored to their defaults.
+
+   When the test's first process (the leader) exits, the rest of its process group is killed,
+   and so is every process that left the group (setsid): the runner is a child subreaper, so
+   such processes become its children when their parents die, and it kills its children until
+   none is left. Only then is the rest of the output read and the work dir removed.
+
+   Result: one JSON object on one line, keys in this order:
+     {"name": ..., "argv": [...], "status": ..., "exit_code": ..., "signal": ...,
+      "signal_description": ..., "wall_time": ..., "cpu_time": ..., "max_rss_kb": ...,
+      "output": ..., "output_bytes": ..., "output_truncated": ..., "message": ...}
+   status:
+     "exited"        the leader exited; exit_code is its exit status
+     "signaled"      the leader was killed by a signal; signal names it ("SIGSEGV") and
+                     signal_description describes it ("Segmentation fault")
+     "timeout"       the wall-clock limit expired and the process group was killed
+     "output-limit"  the test wrote more than --max-output bytes; its group was killed
+     "not-built"     PROGRAM could not be executed; message says why
+   exit_code and signal are null unless the status is "exited" or "signaled" respectively.
+   wall_time is seconds from fork to the leader's end (CLOCK_MONOTONIC); cpu_time and
+   max_rss_kb come from wait4() on the leader, so they include the children it waited for.
+   output holds the captured bytes as a JSON string: invalid UTF-8 becomes \ufffd, control
+   characters are escaped. output_bytes counts every byte read, including those past the cap.
+   message is null or one line from the runner ("timed out after 2.0 s (wall clock); process
+   group killed").
+
+   Exit status:
+     0      a result was written, whatever the test did
+     1      internal error; no result
+     2      usage error; no result
+     128+N  the runner received signal N (SIGINT, SIGTERM or SIGHUP): the test was killed,
+            its work dir removed, and no result written  */
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { EXIT_INTERNAL = 1, EXIT_USAGE = 2, EXIT_ON_SIGNAL = 128 };
+
+#define DEFAULT_TIMEOUT    10.0
+#define MAX_TIMEOUT        1e9
+#define DEFAULT_MAX_OUTPUT 1048576
+#define DEFAULT_MEMORY_MB  4096
+#define DEFAULT_FSIZE_MB   256
+#define DEFAULT_NOFILE     256
+#define DEFAULT_NPROC      256
+#define MAX_MEGABYTES      (1ULL << 40)
+#define MIB                (1024ULL * 1024)
+
+static const char usage_text[] =
+    "usage: runner [options] -- PROGRAM [ARGS...]\n"
+    "  --name NAME         name recorded in the result (default: PROGRAM's basename)\n"
+    "  --out FILE          write the JSON result to FILE (default: standard output)\n"
+    "  --timeout SECONDS   wall-clock limit, may be fractional (default 10)\n"
+    "  --max-output BYTES  cap on captured output (default 1048576)\n"
+    "  --memory MB         address-space limit, 0 to leave it as inherited (default 4096)\n"
+    "  --fsize MB          file-size limit (default 256)\n"
+    "  --nofile N          open-file limit (default 256)\n"
+    "  --nproc N           processes the test may add to its user's (default 256)\n"
+    "  --env NAME=VALUE    set in the test's environment (repeatable)\n"
+    "  --unsetenv NAME     remove from the test's environment (repeatable)\n"
+    "  --user NAME         run the test as NAME (only when the runner is root)\n"
+    "  --workdir DIR       run the test in DIR (default: a fresh temporary directory)\n"
+    "exit status: 0 result written, 1 internal error, 2 usage error, 128+N on signal N\n";
+
+/* ---- state to undo, errors ------------------------------------------------------------------ */
+
+/* What the runner must undo however it ends: a test still running, a work dir it made. */
+static struct {
+    pid_t group;   /* the test's process group, until it is killed */
+    char *workdir; /* the fresh work dir, until it is removed */
+    bool chowned;  /* the work dir was given to the test's user */
+} live;
+
+static void clean_up_test(void);
+
+static _Noreturn void die(const char *what) {
+    fprintf(stderr, "runner: %s: %s\n", what, strerror(errno));
+    clean_up_test();
+    exit(EXIT_INTERNAL);
+}
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *s;
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) die("vasprintf");
+    return s;
+}
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* wait4 that retries when a signal interrupted it, and only then. */
+static pid_t reap(pid_t pid, int *status, struct rusage *usage) {
+    pid_t r;
+    do r = wait4(pid, status, 0, usage);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+/* ---- options ------------------------------------------------------------------------------- */
+
+struct options {
+    const char *name;
+    const char *out;
+    double timeout;
+    unsigned long long max_output, memory_mb, fsize_mb, nofile, nproc;
+    const char *user;
+    char *workdir;    /* --workdir made absolute, or NULL for a fresh one */
+    char **env_edits; /* "NAME=VALUE" to set, "NAME" to remove, in command-line order */
+    size_t n_env_edits;
+    char **argv; /* PROGRAM [ARGS...] */
+};
+
+enum {
+    OPT_NAME = 256,
+    OPT_OUT,
+    OPT_TIMEOUT,
+    OPT_MAX_OUTPUT,
+    OPT_MEMORY,
+    OPT_FSIZE,
+    OPT_NOFILE,
+    OPT_NPROC,
+    OPT_ENV,
+    OPT_UNSETENV,
+    OPT_USER,
+    OPT_WORKDIR,
+};
+
+static const struct option long_options[] = {
+    {"name", required_argument, NULL, OPT_NAME},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"fsize", required_argument, NULL, OPT_FSIZE},
+    {"nofile", required_argument, NULL, OPT_NOFILE},
+    {"nproc", required_argument, NULL, OPT_NPROC},
+    {"env", required_argument, NULL, OPT_ENV},
+    {"unsetenv", required_argument, NULL, OPT_UNSETENV},
+    {"user", required_argument, NULL, OPT_USER},
+    {"workdir", required_argument, NULL, OPT_WORKDIR},
+    {NULL, 0, NULL, 0},
+};
+
+static _Noreturn __attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("runner: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    fputs(usage_text, stderr);
+    exit(EXIT_USAGE);
+}
+
+static double parse_seconds(const char *option, const char *s) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    /* Written so that NaN fails too. */
+    if (end == s || *end != '\0' || errno != 0 || !(v > 0 && v <= MAX_TIMEOUT))
+        usage_error("--%s: expected seconds in (0, %.0f], got '%s'", option, MAX_TIMEOUT, s);
+    return v;
+}
+
+static unsigned long long parse_count(const char *option, const char *s, unsigned long long max) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    /* strtoull would accept a sign and wrap "-1" around; only digits are a count. */
+    if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0 || v > max)
+        usage_error("--%s: expected a whole number in [0, %llu], got '%s'", option, max, s);
+    return v;
+}
+
+static void add_env_edit(struct options *o, char *edit, bool set) {
+    const char *eq = strchr(edit, '=');
+    if (set && (eq == NULL || eq == edit))
+        usage_error("--env: expected NAME=VALUE, got '%s'", edit);
+    if (!set && (edit[0] == '\0' || eq != NULL))
+        usage_error("--unsetenv: expected a NAME, got '%s'", edit);
+    o->env_edits[o->n_env_edits++] = edit;
+}
+
+static char *absolute_workdir(const char *dir) {
+    char *abs = realpath(dir, NULL);
+    if (abs == NULL) usage_error("--workdir: %s: %s", dir, strerror(errno));
+    return abs;
+}
+
+static void parse_option(struct options *o, int opt, char **argv) {
+    switch (opt) {
+        case OPT_NAME:
+            o->name = optarg;
+            break;
+        case OPT_OUT:
+            o->out = optarg;
+            break;
+        case OPT_TIMEOUT:
+            o->timeout = parse_seconds("timeout", optarg);
+            break;
+        case OPT_MAX_OUTPUT:
+            o->max_output = parse_count("max-output", optarg, SSIZE_MAX);
+            break;
+        case OPT_MEMORY:
+            o->memory_mb = parse_count("memory", optarg, MAX_MEGABYTES);
+            break;
+        case OPT_FSIZE:
+            o->fsize_mb = parse_count("fsize", optarg, MAX_MEGABYTES);
+            break;
+        case OPT_NOFILE:
+            o->nofile = parse_count("nofile", optarg, INT_MAX);
+            break;
+        case OPT_NPROC:
+            o->nproc = parse_count("nproc", optarg, INT_MAX);
+            break;
+        case OPT_ENV:
+            add_env_edit(o, optarg, true);
+            break;
+        case OPT_UNSETENV:
+            add_env_edit(o, optarg, false);
+            break;
+        case OPT_USER:
+            o->user = optarg;
+            break;
+        case OPT_WORKDIR:
+            free(o->workdir);
+            o->workdir = absolute_workdir(optarg);
+            break;
+        default:
+            usage_error("unknown option or missing argument: %s", argv[optind - 1]);
+    }
+}
+
+static struct options parse_options(int argc, char **argv) {
+    struct options o = {
+        .timeout = DEFAULT_TIMEOUT,
+        .max_output = DEFAULT_MAX_OUTPUT,
+        .memory_mb = DEFAULT_MEMORY_MB,
+        .fsize_mb = DEFAULT_FSIZE_MB,
+        .nofile = DEFAULT_NOFILE,
+        .nproc = DEFAULT_NPROC,
+        .env_edits = calloc((size_t)argc, sizeof(char *)),
+    };
+    if (o.env_edits == NULL) die("calloc");
+    opterr = 0;
+    int opt;
+    /* "+": options end at PROGRAM, so the test's own arguments are never taken for ours. */
+    while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1)
+        parse_option(&o, opt, argv);
+    if (optind >= argc) usage_error("no PROGRAM given");
+    o.argv = argv + optind;
+    if (o.name == NULL) {
+        const char *slash = strrchr(o.argv[0], '/');
+        o.name = slash ? slash + 1 : o.argv[0];
+    }
+    return o;
+}
+
+/* ---- signals ------------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_signal;
+
+/* The mask the runner waits with in ppoll(): the signals below are blocked everywhere else, so
+   one that arrives before the wait is delivered when it starts instead of being missed. */
+static sigset_t wait_mask;
+
+static void on_stop(int sig) {
+    stop_signal = sig;
+}
+
+static void on_child(int sig) {
+    (void)sig; /* only there so that SIGCHLD interrupts ppoll() */
+}
+
+/* Installed before the fork, as coreutils' timeout does, so no signal finds the test
+   running with nobody to kill it. */
+static void catch_signals(void) {
+    static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+    sigset_t handled;
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGCHLD);
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) sigaddset(&handled, stops[i]);
+    if (sigprocmask(SIG_BLOCK, &handled, &wait_mask) != 0) die("sigprocmask");
+
+    struct sigaction sa = {.sa_handler = on_stop};
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+        sigaction(stops[i], &sa, NULL);
+        sigdelset(&wait_mask, stops[i]);
+    }
+    sa.sa_handler = on_child;
+    sa.sa_flags = SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    sigdelset(&wait_mask, SIGCHLD);
+}
+
+/* ---- /proc --------------------------------------------------------------------------------- */
+
+/* The next process listed in /proc, or 0 at the end. */
+static pid_t next_process(DIR *proc) {
+    struct dirent *e;
+    while ((e = readdir(proc)) != NULL)
+        if (isdigit((unsigned char)e->d_name[0])) return (pid_t)atoi(e->d_name);
+    return 0;
+}
+
+/* Reads /proc/PID/FILE into buf as a string; false when the process is gone. */
+static bool read_proc_file(pid_t pid, const char *file, char *buf, size_t size) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0) return false;
+    buf[n] = '\0';
+    return true;
+}
+
+static pid_t parent_of(pid_t pid) {
+    char stat[512];
+    if (!read_proc_file(pid, "stat", stat, sizeof stat)) return -1;
+    /* "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so go past the last
+       ')'. */
+    const char *end_of_comm = strrchr(stat, ')');
+    int ppid;
+    if (end_of_comm == NULL || sscanf(end_of_comm + 1, " %*c %d", &ppid) != 1) return -1;
+    return (pid_t)ppid;
+}
+
+/* RLIMIT_NPROC counts tasks, threads included, by real user id: count them the same way. */
+static unsigned long long count_tasks_of(uid_t uid) {
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) die("/proc");
+    unsigned long long tasks = 0;
+    char status[4096];
+    pid_t pid;
+    while ((pid = next_process(proc)) > 0) {
+        if (!read_proc_file(pid, "status", status, sizeof status)) continue;
+        const char *real_uid = strstr(status, "\nUid:");
+        const char *threads = strstr(status, "\nThreads:");
+        if (real_uid && threads && strtoul(real_uid + 5, NULL, 10) == uid)
+            tasks += strtoull(threads + 9, NULL, 10);
+    }
+    closedir(proc);
+    return tasks;
+}
+
+static void kill_children(void) {
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) die("/proc");
+    pid_t self = getpid(), pid;
+    while ((pid = next_process(proc)) > 0)
+        if (parent_of(pid) == self) kill(pid, SIGKILL);
+    closedir(proc);
+}
+
+/* Killing the test's process group misses processes that left it (setsid, setpgid). The
+   runner is a child subreaper, so each of them becomes its child when its parent dies: kill
+   every child, wait for one to die (which may hand over its orphans), and repeat until no
+   child is left. */
+static void kill_remaining_children(void) {
+    for (;;) {
+        kill_children();
+        if (reap(-1, NULL, NULL) < 0) {
+            if (errno == ECHILD) return;
+            die("wait4");
+        }
+        /* Reap the others already dead before scanning /proc again. */
+        while (waitpid(-1, NULL, WNOHANG) > 0) continue;
+    }
+}
+
+/* ---- the work dir -------------------------------------------------------------------------- */
+
+static char *make_work_dir(uid_t uid, gid_t gid, bool give_to_user) {
+    const char *tmp = getenv("TMPDIR");
+    if (tmp == NULL || tmp[0] == '\0') tmp = "/tmp";
+    char *template = xasprintf("%s/heaplab-XXXXXX", tmp);
+    if (mkdtemp(template) == NULL) die(template);
+    live.workdir = template;
+    /* HOME and TMPDIR must stay valid after the test changes directory. */
+    char *abs = realpath(template, NULL);
+    if (abs == NULL) die(template);
+    live.workdir = abs;
+    free(template);
+    if (give_to_user) {
+        if (chown(abs, uid, gid) != 0) die(abs);
+        live.chowned = true;
+    }
+    return abs;
+}
+
+/* Gives the owner access to each directory before nftw reads it. nftw opens a directory
+   before reporting it, so an unreadable one is reported as FTW_DNR and not entered: fix it and
+   stop the walk, to be started again. */
+static int make_accessible(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+    (void)st, (void)ftw;
+    if (type == FTW_D) chmod(path, S_IRWXU);
+    return type == FTW_DNR && chmod(path, S_IRWXU) == 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+    (void)st, (void)type, (void)ftw;
+    return remove(path);
+}
+
+static void remove_work_dir(const char *dir, bool chowned) {
+    /* Taken back first, so no process of the test's user can enter the tree and swap a
+       directory for a symbolic link while root deletes it. */
+    if (chowned && (chown(dir, getuid(), getgid()) != 0 || chmod(dir, S_IRWXU) != 0))
+        fprintf(stderr, "runner: cannot take back %s: %s\n", dir, strerror(errno));
+    /* Root needs no permission; anyone else may find directories the test locked. */
+    if (geteuid() != 0)
+        while (nftw(dir, make_accessible, 16, FTW_PHYS) == 1) continue;
+    if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "runner: cannot remove work dir %s: %s\n", dir, strerror(errno));
+}
+
+static void clean_up_test(void) {
+    if (live.group > 0) {
+        kill(-live.group, SIGKILL);
+        live.group = 0;
+        kill_remaining_children();
+    }
+    if (live.workdir != NULL) {
+        char *dir = live.workdir;
+        live.workdir = NULL;
+        remove_work_dir(dir, live.chowned);
+        free(dir);
+    }
+}
+
+/* ---- the child ----------------------------------------------------------------------------- */
+
+struct limit {
+    int resource;
+    const char *name;
+    rlim_t soft, hard;
+};
+
+#define LIMIT(resource, soft, hard) ((struct limit){resource, #resource, soft, hard})
+enum { MAX_LIMITS = 6 };
+
+/* Everything the child needs, prepared by the parent: after fork the child only applies it. */
+struct child_plan {
+    char **argv;
+    char *exec_path;
+    const char *workdir;
+    char **env_edits;
+    size_t n_env_edits;
+    const char *user; /* NULL: keep the runner's identity */
+    uid_t uid;
+    gid_t gid;
+    struct limit limits[MAX_LIMITS];
+    size_t n_limits;
+    int output_fd; /* write end of the output pipe */
+    int error_fd;  /* write end of the close-on-exec pipe that reports a failed start */
+};
+
+/* What the child sends when it cannot start the test. Smaller than PIPE_BUF, so it arrives
+   whole or not at all. */
+struct child_error {
+    int err;
+    bool at_exec;
+    char what[56];
+};
+
+static _Noreturn void report_child_error(const struct child_plan *p, const char *what) {
+    struct child_error e = {.err = errno, .at_exec = strcmp(what, "exec") == 0};
+    snprintf(e.what, sizeof e.what, "%s", what);
+    (void)!write(p->error_fd, &e, sizeof e);
+    _exit(127);
+}
+
+static void redirect_standard_streams(const struct child_plan *p) {
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0) report_child_error(p, "open /dev/null");
+    if (dup2(null, STDIN_FILENO) < 0 || dup2(p->output_fd, STDOUT_FILENO) < 0 ||
+        dup2(p->output_fd, STDERR_FILENO) < 0)
+        report_child_error(p, "dup2");
+    /* Everything else inherited closes at exec; the error pipe must stay open until then. */
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) report_child_error(p, "close_range");
+}
+
+static void edit_environment(const struct child_plan *p) {
+    if (setenv("HOME", p->workdir, 1) != 0 || setenv("TMPDIR", p->workdir, 1) != 0)
+        report_child_error(p, "setenv");
+    for (size_t i = 0; i < p->n_env_edits; i++) {
+        char *edit = p->env_edits[i];
+        if ((strchr(edit, '=') ? putenv(edit) : unsetenv(edit)) != 0)
+            report_child_error(p, "edit environment");
+    }
+}
+
+static void drop_privileges(const struct child_plan *p) {
+    if (p->user == NULL) return;
+    if (initgroups(p->user, p->gid) != 0) report_child_error(p, "initgroups");
+    if (setgid(p->gid) != 0) report_child_error(p, "setgid");
+    if (setuid(p->uid) != 0) report_child_error(p, "setuid");
+}
+
+/* Last before exec: a low address-space limit could otherwise starve the steps that allocate
+   (the environment, initgroups). */
+static void set_limits(const struct child_plan *p) {
+    for (size_t i = 0; i < p->n_limits; i++) {
+        const struct limit *l = &p->limits[i];
+        if (setrlimit(l->resource, &(struct rlimit){l->soft, l->hard}) != 0)
+            report_child_error(p, l->name);
+    }
+}
+
+/* An ignored signal stays ignored across exec (a runner started in the background ignores
+   SIGINT), and the mask is inherited: give the test the defaults. */
+static void restore_default_signals(void) {
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* fails for KILL, STOP: fine */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static _Noreturn void run_child(const struct child_plan *p) {
+    if (setpgid(0, 0) != 0) report_child_error(p, "setpgid");
+    redirect_standard_streams(p);
+    edit_environment(p);
+    drop_privileges(p);
+    /* After dropping privileges: the test's user must be able to enter its work dir. */
+    if (chdir(p->workdir) != 0) report_child_error(p, "chdir");
+    set_limits(p);
+    restore_default_signals();
+    execvp(p->exec_path, p->argv);
+    report_child_error(p, "exec");
+}
+
+/* ---- planning ------------------------------------------------------------------------------ */
+
+static rlim_t whole_seconds_up(double seconds) {
+    rlim_t whole = (rlim_t)seconds;
+    return (double)whole < seconds ? whole + 1 : whole;
+}
+
+static size_t plan_limits(const struct options *o, uid_t uid, struct limit *l) {
+    size_t n = 0;
+    rlim_t cpu = whole_seconds_up(o->timeout) + 1;
+    rlim_t nproc = count_tasks_of(uid) + o->nproc;
+    l[n++] = LIMIT(RLIMIT_CORE, 0, 0);
+    l[n++] = LIMIT(RLIMIT_CPU, cpu, cpu + 1);
+    if (o->memory_mb != 0) l[n++] = LIMIT(RLIMIT_AS, o->memory_mb * MIB, o->memory_mb * MIB);
+    l[n++] = LIMIT(RLIMIT_FSIZE, o->fsize_mb * MIB, o->fsize_mb * MIB);
+    l[n++] = LIMIT(RLIMIT_NOFILE, o->nofile, o->nofile);
+    l[n++] = LIMIT(RLIMIT_NPROC, nproc, nproc);
+    return n;
+}
+
+/* The test runs in its work dir, so a relative PROGRAM path is resolved against the runner's
+   directory before the child leaves it. A name without '/' is searched in PATH as usual. */
+static char *exec_path_of(const char *program) {
+    if (program[0] == '/' || strchr(program, '/') == NULL) return xasprintf("%s", program);
+    char *cwd = getcwd(NULL, 0);
+    if (cwd == NULL) die("getcwd");
+    char *path = xasprintf("%s/%s", cwd, program);
+    free(cwd);
+    return path;
+}
+
+/* Who the test runs as. --user is honoured only when the runner is root. */
+static void plan_identity(const struct options *o, struct child_plan *p) {
+    p->uid = getuid();
+    p->gid = getgid();
+    if (o->user == NULL || geteuid() != 0) return;
+    struct passwd *pw = getpwnam(o->user);
+    if (pw == NULL) usage_error("--user: no such user: '%s'", o->user);
+    p->user = o->user;
+    p->uid = pw->pw_uid;
+    p->gid = pw->pw_gid;
+}
+
+/* ---- capture ------------------------------------------------------------------------------- */
+
+struct capture {
+    unsigned char *data;
+    size_t len, size;         /* bytes kept, bytes allocated */
+    size_t limit;             /* --max-output */
+    unsigned long long total; /* bytes read, kept or not */
+    bool over;                /* the test wrote more than limit */
+};
+
+static void keep_output(struct capture *c, const unsigned char *bytes, size_t n) {
+    c->total += n;
+    size_t room = c->limit - c->len;
+    size_t kept = n < room ? n : room;
+    if (c->len + kept > c->size) {
+        size_t size = c->size ? c->size : 4096;
+        while (size < c->len + kept) size *= 2;
+        if (size > c->limit) size = c->limit;
+        unsigned char *data = realloc(c->data, size);
+        if (data == NULL) die("realloc");
+        c->data = data;
+        c->size = size;
+    }
+    memcpy(c->data + c->len, bytes, kept);
+    c->len += kept;
+    if (n > room) c->over = true;
+}
+
+/* Reads what the pipe holds (it has something: poll said so, or every writer is dead); false
+   at end of file. */
+static bool read_output(int fd, struct capture *c) {
+    unsigned char buf[65536];
+    ssize_t n;
+    do n = read(fd, buf, sizeof buf);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) die("read output");
+    if (n == 0) return false;
+    keep_output(c, buf, (size_t)n);
+    return true;
+}
+
+/* ---- running ------------------------------------------------------------------------------- */
+
+enum status { EXITED, SIGNALED, TIMEOUT, OUTPUT_LIMIT, NOT_BUILT };
+static const char *const status_names[] = {"exited", "signaled", "timeout", "output-limit",
+                                           "not-built"};
+
+struct result {
+    enum status status;
+    int exit_code; /* when EXITED */
+    int signal;    /* when SIGNALED */
+    double wall_time;
+    struct rusage usage;
+    struct capture output;
+    char *message; /* NULL, or the runner's one-line explanation */
+};
+
+/* Why the runner stopped watching the test. */
+enum ending { LEADER_EXITED, DEADLINE, OUTPUT_EXCEEDED, STOPPED };
+
+/* Whether the leader has exited, without reaping it: its pid, which is also the process
+   group's id, stays reserved until the group is killed. Other children that exited (orphans
+   handed to the subreaper) are reaped on the way, so they do not pile up as zombies that count
+   against the test's process limit. */
+static bool leader_exited(pid_t leader) {
+    for (;;) {
+        siginfo_t si;
+        si.si_pid = 0;
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0) die("waitid");
+        if (si.si_pid == 0) return false;
+        if (si.si_pid == leader) return true;
+        if (reap(si.si_pid, NULL, NULL) < 0) die("wait4");
+    }
+}
+
+static struct timespec timespec_of(double seconds) {
+    struct timespec t = {.tv_sec = (time_t)seconds};
+    t.tv_nsec = (long)((seconds - (double)t.tv_sec) * 1e9);
+    return t;
+}
+
+/* Captures output until the leader exits, the deadline passes, the output exceeds its cap or
+   the runner is told to stop, whichever comes first. */
+static enum ending watch_test(pid_t leader, int output_fd, double deadline, struct capture *c) {
+    struct pollfd output = {.fd = output_fd, .events = POLLIN};
+    for (;;) {
+        if (stop_signal) return STOPPED;
+        if (leader_exited(leader)) return LEADER_EXITED;
+        double left = deadline - now();
+        if (left <= 0) return DEADLINE;
+        struct timespec timeout = timespec_of(left);
+        int ready = ppoll(&output, 1, &timeout, &wait_mask);
+        if (ready < 0 && errno != EINTR) die("ppoll");
+        if (ready <= 0) continue;
+        /* At end of file poll() ignores the negative fd; the leader may still be running. */
+        if (!read_output(output.fd, c)) output.fd = -1;
+        if (c->over) return OUTPUT_EXCEEDED;
+    }
+}
+
+/* Seconds as the user wrote them, but always with a decimal point: "2.0", "0.5". */
+static char *format_seconds(double seconds) {
+    char *s = xasprintf("%.10g", seconds);
+    if (strpbrk(s, ".e") == NULL) {
+        char *with_point = xasprintf("%s.0", s);
+        free(s);
+        s = with_point;
+    }
+    return s;
+}
+
+/* The verdict, in order of precedence: the runner's own kills first, then what the leader
+   did. */
+static void decide(struct result *r, enum ending ending, int wait_status, const struct options *o) {
+    if (ending == DEADLINE) {
+        char *seconds = format_seconds(o->timeout);
+        r->status = TIMEOUT;
+        r->message = xasprintf("timed out after %s s (wall clock); process group killed", seconds);
+        free(seconds);
+    } else if (r->output.over) {
+        r->status = OUTPUT_LIMIT;
+        r->message = xasprintf("output exceeded %zu bytes; process group killed", r->output.limit);
+    } else if (WIFEXITED(wait_status)) {
+        r->status = EXITED;
+        r->exit_code = WEXITSTATUS(wait_status);
+    } else {
+        r->status = SIGNALED;
+        r->signal = WTERMSIG(wait_status);
+    }
+}
+
+/* The child could not start the test: PROGRAM cannot be run (a result), or setting up failed
+   (an internal error). */
+static void record_failed_start(struct result *r, const struct child_error *e,
+                                const char *program) {
+    if (!e->at_exec) {
+        errno = e->err;
+        die(e->what);
+    }
+    r->status = NOT_BUILT;
+    r->message = xasprintf("cannot run %s: %s", program, strerror(e->err));
+}
+
+/* Blocks until the child has exec'd (the pipe closes) or reports why it could not. */
+static bool child_failed_to_start(int error_fd, struct child_error *e) {
+    ssize_t n;
+    do n = read(error_fd, e, sizeof *e);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) die("read from child");
+    return n > 0;
+}
+
+/* Kills what is left of the test, reaps the leader for its status and usage, then reads the
+   output that is still in the pipe: only now can no process hold its write end. */
+static int finish_test(pid_t leader, int output_fd, struct result *r, double start) {
+    kill(-leader, SIGKILL);
+    kill(leader, SIGKILL); /* in case it moved itself to another group */
+    live.group = 0;
+    int wait_status;
+    if (reap(leader, &wait_status, &r->usage) < 0) die("wait4");
+    r->wall_time = now() - start;
+    kill_remaining_children();
+    while (!r->output.over && read_output(output_fd, &r->output)) continue;
+    return wait_status;
+}
+
+static void run_test(const struct options *o, struct child_plan *plan, struct result *r) {
+    int output[2], error[2];
+    if (pipe2(output, O_CLOEXEC) != 0 || pipe2(error, O_CLOEXEC) != 0) die("pipe2");
+    plan->output_fd = output[1];
+    plan->error_fd = error[1];
+
+    double start = now();
+    pid_t pid = fork();
+    if (pid < 0) die("fork");
+    if (pid == 0) run_child(plan);
+    /* Also done here, so the group exists whichever of the two runs first; failing only
+       means the child got there first. */
+    setpgid(pid, pid);
+    live.group = pid;
+    close(output[1]);
+    close(error[1]);
+
+    struct child_error e;
+    bool failed = child_failed_to_start(error[0], &e);
+    close(error[0]);
+    enum ending ending =
+        failed ? LEADER_EXITED : watch_test(pid, output[0], start + o->timeout, &r->output);
+    if (ending == STOPPED) {
+        clean_up_test();
+        exit(EXIT_ON_SIGNAL + stop_signal);
+    }
+    int wait_status = finish_test(pid, output[0], r, start);
+    close(output[0]);
+    if (failed)
+        record_failed_start(r, &e, o->argv[0]);
+    else
+        decide(r, ending, wait_status, o);
+}
+
+/* ---- the result ---------------------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, no surrogates, nothing
+   above U+10FFFF), or 0 when there is none. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t n) {
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (s[0] < 0x80) return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        len = 2;
+    else if (s[0] == 0xE0)
+        len = 3, lo = 0xA0;
+    else if (s[0] == 0xED)
+        len = 3, hi = 0x9F;
+    else if (s[0] >= 0xE1 && s[0] <= 0xEF)
+        len = 3;
+    else if (s[0] == 0xF0)
+        len = 4, lo = 0x90;
+    else if (s[0] == 0xF4)
+        len = 4, hi = 0x8F;
+    else if (s[0] >= 0xF1 && s[0] <= 0xF3)
+        len = 4;
+    else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF) return 0;
+    return len;
+}
+
+/* Any bytes as a JSON string: valid UTF-8 passes through, each invalid byte becomes U+FFFD. */
+static void json_string(FILE *f, const void *bytes, size_t n) {
+    const unsigned char *s = bytes;
+    putc('"', f);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        size_t len = utf8_sequence_length(s + i, n - i);
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c == '\r')
+            fputs("\\r", f);
+        else if (c < 0x20 || c == 0x7F)
+            fprintf(f, "\\u%04x", c);
+        else if (len == 0)
+            fputs("\\ufffd", f);
+        else
+            fwrite(s + i, 1, len, f);
+        i += len ? len : 1;
+    }
+    putc('"', f);
+}
+
+static void json_text_or_null(FILE *f, const char *s) {
+    if (s == NULL)
+        fputs("null", f);
+    else
+        json_string(f, s, strlen(s));
+}
+
+/* "SIGSEGV"; real-time signals have no abbreviation and are named from SIGRTMIN. */
+static char *signal_name(int sig) {
+    const char *abbrev = sigabbrev_np(sig);
+    if (abbrev != NULL) return xasprintf("SIG%s", abbrev);
+    if (sig >= SIGRTMIN) return xasprintf("SIGRTMIN+%d", sig - SIGRTMIN);
+    return xasprintf("SIG%d", sig);
+}
+
+static double seconds_of(struct timeval t) {
+    return (double)t.tv_sec + (double)t.tv_usec / 1e6;
+}
+
+static void print_result(FILE *f, const struct options *o, const struct result *r) {
+    fputs("{\"name\": ", f);
+    json_text_or_null(f, o->name);
+    fputs(", \"argv\": [", f);
+    for (char **arg = o->argv; *arg != NULL; arg++) {
+        if (arg != o->argv) fputs(", ", f);
+        json_text_or_null(f, *arg);
+    }
+    fprintf(f, "], \"status\": \"%s\", \"exit_code\": ", status_names[r->status]);
+    if (r->status == EXITED)
+        fprintf(f, "%d", r->exit_code);
+    else
+        fputs("null", f);
+    char *name = r->status == SIGNALED ? signal_name(r->signal) : NULL;
+    fputs(", \"signal\": ", f);
+    json_text_or_null(f, name);
+    fputs(", \"signal_description\": ", f);
+    json_text_or_null(f, r->status == SIGNALED ? strsignal(r->signal) : NULL);
+    free(name);
+    fprintf(f, ", \"wall_time\": %.4f, \"cpu_time\": %.4f, \"max_rss_kb\": %ld, \"output\": ",
+            r->wall_time, seconds_of(r->usage.ru_utime) + seconds_of(r->usage.ru_stime),
+            r->usage.ru_maxrss);
+    json_string(f, r->output.data, r->output.len);
+    fprintf(f, ", \"output_bytes\": %llu, \"output_truncated\": %s, \"message\": ", r->output.total,
+            r->output.over ? "true" : "false");
+    json_text_or_null(f, r->message);
+    fputs("}\n", f);
+}
+
+static void write_result(const struct options *o, const struct result *r) {
+    if (o->out == NULL) {
+        print_result(stdout, o, r);
+        if (fflush(stdout) != 0 || ferror(stdout)) die("standard output");
+        return;
+    }
+    char *tmp = xasprintf("%s.tmp", o->out);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) die(tmp);
+    print_result(f, o, r);
+    bool written = !ferror(f);
+    if (fclose(f) != 0 || !written) {
+        int err = errno;
+        unlink(tmp);
+        errno = err;
+        die(tmp);
+    }
+    if (rename(tmp, o->out) != 0) die(o->out);
+    free(tmp);
+}
+
+int main(int argc, char **argv) {
+    struct options o = parse_options(argc, argv);
+    struct child_plan plan = {
+        .argv = o.argv, .env_edits = o.env_edits, .n_env_edits = o.n_env_edits};
+    plan_identity(&o, &plan);
+    catch_signals();
+    /* Descendants that leave the process group still end up as the runner's children. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) die("prctl(PR_SET_CHILD_SUBREAPER)");
+    plan.workdir = o.workdir ? o.workdir : make_work_dir(plan.uid, plan.gid, plan.user != NULL);
+    plan.exec_path = exec_path_of(o.argv[0]);
+    plan.n_limits = plan_limits(&o, plan.uid, plan.limits);
+
+    struct result r = {.output.limit = o.max_output};
+    run_test(&o, &plan, &r);
+    clean_up_test();
+    write_result(&o, &r);
+
+    free(r.output.data);
+    free(r.message);
+    free(plan.exec_path);
+    free(o.workdir);
+    free(o.env_edits);
+    return 0;
+}
