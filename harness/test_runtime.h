@@ -22,7 +22,7 @@
 #define HL_ALIGN 16
 
 /* Checks: print `FAIL: FILE:LINE: ...` and exit(1) when the condition is false. */
-#define CHECK(cond) ((cond) ? (void)0 : hl_fail(__FILE__, __LINE__, "%s", #cond))
+#define CHECK(cond)          ((cond) ? (void)0 : hl_fail(__FILE__, __LINE__, "%s", #cond))
 #define CHECK_MSG(cond, ...) ((cond) ? (void)0 : hl_fail(__FILE__, __LINE__, __VA_ARGS__))
 
 _Noreturn void hl_fail(const char *file, int line, const char *fmt, ...)

@@ -1,0 +1,412 @@
+/* test_runtime.c - the runtime every heaplab test program links with (see test_runtime.h).
+ *
+ * Nothing here calls the allocator under test: messages are formatted into stack buffers,
+ * /proc is read with read(2), standard output gets a static buffer, and the live set is a
+ * treap of [start, end) ranges whose nodes live in memory this file maps itself. A broken
+ * allocator can therefore crash or corrupt the test, but never the referee's own records.
+ */
+#include "test_runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ---- standard output ------------------------------------------------------------------------ */
+
+/* A static buffer, so stdio never asks the allocator under test for one. */
+static char hl_stdout_buf[4096];
+
+__attribute__((constructor)) static void hl_runtime_init(void) {
+    setvbuf(stdout, hl_stdout_buf, _IOLBF, sizeof hl_stdout_buf);
+}
+
+/* write(2) all of buf, retrying on EINTR and short writes. */
+static void hl_write_all(int fd, const char *buf, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
+/* ---- failing -----------------------------------------------------------------------------------
+ */
+
+_Noreturn void hl_fail(const char *file, int line, const char *fmt, ...) {
+    char msg[1024];
+    int len = snprintf(msg, sizeof msg, "FAIL: %s:%d: ", file, line);
+    if (len < 0) len = 0;
+    if ((size_t)len >= sizeof msg) len = (int)sizeof msg - 1;
+    va_list ap;
+    va_start(ap, fmt);
+    int more = vsnprintf(msg + len, sizeof msg - (size_t)len, fmt, ap);
+    va_end(ap);
+    if (more > 0) len += more;
+    if ((size_t)len > sizeof msg - 2) len = (int)sizeof msg - 2;
+    msg[len++] = '\n';
+    /* What the test printed so far comes first, then the reason, straight to the file
+     * descriptor. _exit, not exit: a corrupt heap or a lock held by another thread must not
+     * turn a reported failure into a crash or a hang in the exit handlers. */
+    fflush(stdout);
+    hl_write_all(STDOUT_FILENO, msg, (size_t)len);
+    _exit(1);
+}
+
+/* ---- random numbers and payload patterns -------------------------------------------------- */
+
+#define HL_GAMMA 0x9e3779b97f4a7c15ULL
+
+static inline uint64_t hl_mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+uint64_t hl_rand(uint64_t *state) {
+    *state += HL_GAMMA;
+    return hl_mix64(*state);
+}
+
+/* The pattern is the splitmix64 stream started from the seed: byte i of the payload is byte
+ * i % 8 (little-endian) of word i / 8 of the stream. Distinct seeds start distinct streams. */
+static inline uint64_t hl_pattern_base(uint64_t seed) {
+    return hl_mix64(seed ^ 0x6a09e667f3bcc909ULL);
+}
+
+static inline uint64_t hl_pattern_word(uint64_t base, size_t k) {
+    return hl_mix64(base + (uint64_t)(k + 1) * HL_GAMMA);
+}
+
+/* Word k of the pattern as it lies in memory: little-endian byte order on every host. */
+static inline uint64_t hl_pattern_mem(uint64_t base, size_t k) {
+    uint64_t w = hl_pattern_word(base, k);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+void hl_fill(void *p, size_t n, uint64_t seed) {
+    unsigned char *b = p;
+    uint64_t base = hl_pattern_base(seed);
+    size_t words = n / 8;
+    for (size_t k = 0; k < words; k++) {
+        uint64_t w = hl_pattern_mem(base, k);
+        memcpy(b + 8 * k, &w, 8);
+    }
+    if (n % 8) {
+        uint64_t w = hl_pattern_mem(base, words);
+        memcpy(b + 8 * words, &w, n % 8);
+    }
+}
+
+size_t hl_first_mismatch(const void *p, size_t n, uint64_t seed) {
+    const unsigned char *b = p;
+    uint64_t base = hl_pattern_base(seed);
+    size_t words = n / 8;
+    size_t k = 0;
+    /* Four words at a time without a branch each: verifying is most of a stress test's time. */
+    for (; k + 4 <= words; k += 4) {
+        uint64_t v[4], diff = 0;
+        memcpy(v, b + 8 * k, sizeof v);
+        for (int j = 0; j < 4; j++) diff |= v[j] ^ hl_pattern_mem(base, k + (size_t)j);
+        if (diff) break;
+    }
+    for (; k < (n + 7) / 8; k++) {
+        uint64_t w = hl_pattern_mem(base, k);
+        size_t len = n - 8 * k < 8 ? n - 8 * k : 8;
+        const unsigned char *want = (const unsigned char *)&w;
+        for (size_t j = 0; j < len; j++)
+            if (b[8 * k + j] != want[j]) return 8 * k + j;
+    }
+    return n;
+}
+
+bool hl_verify(const void *p, size_t n, uint64_t seed) {
+    return hl_first_mismatch(p, n, seed) == n;
+}
+
+/* ---- the live set: a treap of [start, end) ranges keyed by start -------------------------- */
+
+typedef struct hl_node {
+    uintptr_t start, end; /* end > start: an empty block counts as one byte */
+    size_t size;          /* the size the test asked for */
+    uint64_t prio;
+    struct hl_node *left, *right;
+} hl_node;
+
+static pthread_mutex_t hl_live_lock = PTHREAD_MUTEX_INITIALIZER;
+static hl_node *hl_root;
+static hl_node *hl_free_nodes;
+static size_t hl_count, hl_bytes;
+static uint64_t hl_prio_state = 0x243f6a8885a308d3ULL;
+
+/* Nodes come from 1 MiB chunks mapped here and are recycled through a free list. */
+#define HL_CHUNK (1u << 20)
+
+static hl_node *hl_node_get(void) {
+    if (!hl_free_nodes) {
+        void *chunk =
+            mmap(NULL, HL_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (chunk == MAP_FAILED) return NULL;
+        hl_node *nodes = chunk;
+        size_t n = HL_CHUNK / sizeof(hl_node);
+        for (size_t i = 0; i < n; i++) {
+            nodes[i].left = hl_free_nodes;
+            hl_free_nodes = &nodes[i];
+        }
+    }
+    hl_node *node = hl_free_nodes;
+    hl_free_nodes = node->left;
+    return node;
+}
+
+static void hl_node_put(hl_node *node) {
+    node->left = hl_free_nodes;
+    hl_free_nodes = node;
+}
+
+/* Split t into keys < key and keys >= key. */
+static void hl_split(hl_node *t, uintptr_t key, hl_node **lo, hl_node **hi) {
+    while (t) {
+        if (t->start < key) {
+            *lo = t;
+            lo = &t->right;
+            t = t->right;
+        } else {
+            *hi = t;
+            hi = &t->left;
+            t = t->left;
+        }
+    }
+    *lo = NULL;
+    *hi = NULL;
+}
+
+/* Merge a and b, every key of a below every key of b. */
+static hl_node *hl_merge(hl_node *a, hl_node *b) {
+    hl_node *root = NULL, **link = &root;
+    while (a && b) {
+        if (a->prio > b->prio) {
+            *link = a;
+            link = &a->right;
+            a = a->right;
+        } else {
+            *link = b;
+            link = &b->left;
+            b = b->left;
+        }
+    }
+    *link = a ? a : b;
+    return root;
+}
+
+/* The live blocks next to key: the one with the greatest start <= key (*below) and the one
+ * with the least start > key (*above), each NULL when there is none. One descent. */
+static void hl_neighbours(uintptr_t key, hl_node **below, hl_node **above) {
+    hl_node *t = hl_root;
+    *below = *above = NULL;
+    while (t) {
+        if (t->start <= key) {
+            *below = t;
+            t = t->right;
+        } else {
+            *above = t;
+            t = t->left;
+        }
+    }
+}
+
+/* Insert node (its key not present): descend while the priorities stay above node's, then
+ * split the rest of the path around it. */
+static void hl_insert(hl_node *node) {
+    hl_node **link = &hl_root;
+    while (*link && (*link)->prio > node->prio)
+        link = node->start < (*link)->start ? &(*link)->left : &(*link)->right;
+    hl_split(*link, node->start, &node->left, &node->right);
+    *link = node;
+}
+
+void hl_live_add(void *p, size_t n, size_t align) {
+    if (align < HL_ALIGN) align = HL_ALIGN;
+    uintptr_t start = (uintptr_t)p;
+    if (!p) hl_fail(__FILE__, __LINE__, "live block of %zu bytes is NULL", n);
+    if (align & (align - 1))
+        hl_fail(__FILE__, __LINE__, "alignment %zu is not a power of two", align);
+    if (start & (align - 1))
+        hl_fail(__FILE__, __LINE__, "block %p (%zu bytes) is not aligned to %zu", p, n, align);
+    uintptr_t end = start + (n ? n : 1);
+    if (end < start) hl_fail(__FILE__, __LINE__, "block %p of %zu bytes wraps around", p, n);
+
+    pthread_mutex_lock(&hl_live_lock);
+    hl_node *below, *above;
+    hl_neighbours(start, &below, &above);
+    hl_node *clash = below && below->end > start   ? below
+                     : above && above->start < end ? above
+                                                   : NULL;
+    if (clash) {
+        uintptr_t os = clash->start;
+        size_t on = clash->size;
+        pthread_mutex_unlock(&hl_live_lock);
+        hl_fail(__FILE__, __LINE__, "block %p (%zu bytes) overlaps live block %p (%zu bytes)", p, n,
+                (void *)os, on);
+    }
+    hl_node *node = hl_node_get();
+    if (!node) {
+        pthread_mutex_unlock(&hl_live_lock);
+        hl_fail(__FILE__, __LINE__, "live set: cannot map memory for its nodes");
+    }
+    node->start = start;
+    node->end = end;
+    node->size = n;
+    node->prio = hl_rand(&hl_prio_state);
+    hl_insert(node);
+    hl_count++;
+    hl_bytes += n;
+    pthread_mutex_unlock(&hl_live_lock);
+}
+
+void hl_live_remove(void *p) {
+    uintptr_t key = (uintptr_t)p;
+    pthread_mutex_lock(&hl_live_lock);
+    hl_node **link = &hl_root;
+    while (*link && (*link)->start != key)
+        link = key < (*link)->start ? &(*link)->left : &(*link)->right;
+    hl_node *node = *link;
+    if (!node) {
+        pthread_mutex_unlock(&hl_live_lock);
+        hl_fail(__FILE__, __LINE__, "block %p is not live", p);
+    }
+    *link = hl_merge(node->left, node->right);
+    hl_count--;
+    hl_bytes -= node->size;
+    hl_node_put(node);
+    pthread_mutex_unlock(&hl_live_lock);
+}
+
+size_t hl_live_count(void) {
+    pthread_mutex_lock(&hl_live_lock);
+    size_t n = hl_count;
+    pthread_mutex_unlock(&hl_live_lock);
+    return n;
+}
+
+size_t hl_live_bytes(void) {
+    pthread_mutex_lock(&hl_live_lock);
+    size_t n = hl_bytes;
+    pthread_mutex_unlock(&hl_live_lock);
+    return n;
+}
+
+/* ---- checked allocation ----------------------------------------------------------------- */
+
+void *hl_malloc(size_t n, uint64_t seed) {
+    void *p = malloc(n);
+    if (!p) {
+        if (n == 0) return NULL; /* malloc(0) may return NULL */
+        hl_fail(__FILE__, __LINE__, "malloc(%zu) returned NULL", n);
+    }
+    hl_live_add(p, n, HL_ALIGN);
+    hl_fill(p, n, seed);
+    return p;
+}
+
+void hl_free(void *p, size_t n, uint64_t seed) {
+    if (!p) {
+        free(p);
+        return;
+    }
+    size_t bad = hl_first_mismatch(p, n, seed);
+    if (bad != n)
+        hl_fail(__FILE__, __LINE__, "block %p (%zu bytes): byte %zu changed while it was live", p,
+                n, bad);
+    hl_live_remove(p);
+    free(p);
+}
+
+/* ---- footprint --------------------------------------------------------------------------- */
+
+/* The value of `key` (e.g. "VmData:") in /proc/self/status, in bytes; 0 when absent. */
+static size_t hl_status_kb(const char *key) {
+    char buf[8192];
+    size_t len = 0;
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    while (len < sizeof buf - 1) {
+        ssize_t r = read(fd, buf + len, sizeof buf - 1 - len);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        len += (size_t)r;
+    }
+    close(fd);
+    buf[len] = '\0';
+    size_t klen = strlen(key);
+    for (char *line = buf; line && *line;) {
+        if (strncmp(line, key, klen) == 0) {
+            char *s = line + klen;
+            while (*s == ' ' || *s == '\t') s++;
+            size_t v = 0;
+            while (*s >= '0' && *s <= '9') v = v * 10 + (size_t)(*s++ - '0');
+            return v * 1024;
+        }
+        line = strchr(line, '\n');
+        if (line) line++;
+    }
+    return 0;
+}
+
+size_t hl_footprint(void) {
+    return hl_status_kb("VmData:");
+}
+
+size_t hl_rss(void) {
+    return hl_status_kb("VmRSS:");
+}
+
+/* ---- running other programs -------------------------------------------------------------- */
+
+int hl_system(const char *cmd, bool with_slot) {
+    /* The child's environment is built here, before fork, on the stack: no allocation, and
+     * nothing in the child but execve. */
+    size_t nenv = 0;
+    while (environ && environ[nenv]) nenv++;
+    char **envp = alloca((nenv + 1) * sizeof *envp);
+    size_t k = 0;
+    for (size_t i = 0; i < nenv; i++) {
+        if (!with_slot && strncmp(environ[i], "LD_PRELOAD=", 11) == 0) continue;
+        envp[k++] = environ[i];
+    }
+    envp[k] = NULL;
+    char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        execve("/bin/sh", argv, envp);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return -1;
+}

@@ -1,0 +1,60 @@
+//@ category: calloc
+//@ points: 2
+//@ timeout: 10
+//@ mode: static preload
+//! calloc(2^63, 2): NULL, ENOMEM
+//! calloc(2, 2^63): NULL, ENOMEM
+//! calloc(2^33, 2^33): NULL, ENOMEM
+//! calloc(2^61 + 1, 8): NULL, ENOMEM
+//! calloc(2^32 + 1, 2^32): NULL, ENOMEM
+//! calloc(SIZE_MAX, SIZE_MAX): NULL, ENOMEM
+//! calloc(SIZE_MAX, 1): NULL, ENOMEM
+//! ok: calloc(0, n) and calloc(n, 0) accepted, calloc works afterwards
+
+/* calloc(nmemb, size) must fail when nmemb * size does not fit in a size_t (C11 7.22.3.2;
+ * CERT MEM07-C). An allocator that just multiplies gets the product modulo 2^64: 2^33 * 2^33
+ * wraps to 0 and 2^61 + 1 times 8 to 8, so it returns a tiny block the caller believes is
+ * enormous, the root of many heap overflows (CVE-2002-0391 and friends). Each case must give
+ * NULL with errno set to ENOMEM, and the allocator must go on working. */
+#include "test_runtime.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void expect_fail(const char *what, size_t nmemb, size_t size) {
+    /* volatile: the compiler must not fold or warn about the sizes. */
+    volatile size_t vn = nmemb, vs = size;
+    errno = 0;
+    void *p = calloc(vn, vs);
+    CHECK_MSG(p == NULL, "calloc(%s) returned %p instead of NULL", what, p);
+    CHECK_MSG(errno == ENOMEM, "calloc(%s) returned NULL but errno = %d, not ENOMEM", what, errno);
+    printf("calloc(%s): NULL, ENOMEM\n", what);
+}
+
+int main(void) {
+    expect_fail("2^63, 2", (size_t)1 << 63, 2);
+    expect_fail("2, 2^63", 2, (size_t)1 << 63);
+    expect_fail("2^33, 2^33", (size_t)1 << 33, (size_t)1 << 33);
+    expect_fail("2^61 + 1, 8", ((size_t)1 << 61) + 1, 8);
+    expect_fail("2^32 + 1, 2^32", ((size_t)1 << 32) + 1, (size_t)1 << 32);
+    expect_fail("SIZE_MAX, SIZE_MAX", SIZE_MAX, SIZE_MAX);
+    expect_fail("SIZE_MAX, 1", SIZE_MAX, 1);
+
+    volatile size_t zero = 0, ten = 10;
+    void *a = calloc(zero, ten), *b = calloc(ten, zero);
+    if (a) hl_live_add(a, 0, HL_ALIGN);
+    if (b) hl_live_add(b, 0, HL_ALIGN);
+    unsigned char *c = calloc(ten, ten);
+    CHECK(c != NULL);
+    for (int i = 0; i < 100; i++) CHECK(c[i] == 0);
+    hl_live_add(c, 100, HL_ALIGN);
+    if (a) hl_live_remove(a);
+    if (b) hl_live_remove(b);
+    hl_live_remove(c);
+    free(a);
+    free(b);
+    free(c);
+    printf("ok: calloc(0, n) and calloc(n, 0) accepted, calloc works afterwards\n");
+    return 0;
+}
