@@ -36,7 +36,14 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    for category in tc.CATEGORIES:
+        config.addinivalue_line("markers", f"{marker(category)}: tests of the {category} category")
     config.pluginmanager.register(Grading(config), Grading.NAME)
+
+
+def marker(category):
+    """The pytest marker of a category, so that `-m threads` selects it."""
+    return category.replace("-", "_")
 
 
 def grading(config):
@@ -172,7 +179,7 @@ class TestcaseItem(pytest.Item):
         self.test, self.error = test, error
         self.number = int(self.path.name[:3])
         if test is not None:
-            self.add_marker(test.category)
+            self.add_marker(marker(test.category))
 
     def runtest(self):
         row = {
