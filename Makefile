@@ -42,6 +42,8 @@ HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o
 
 .PHONY: all test check deps deps-check alloc-exists harness slot tests gdb valgrind bench clean format lint
 .DELETE_ON_ERROR:
+# Test objects are intermediate files, but rebuilding them on every run wastes minutes.
+.SECONDARY:
 
 all: harness slot tests
 

@@ -8,7 +8,9 @@ with a table and a `score: N/M` line, and writes results.json (Gradescope's sche
 runner's per-test results, so an interrupted run keeps what finished.
 """
 
+import os
 import shlex
+import stat
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,14 @@ class Grading:
             raise pytest.UsageError(f"{self.runner} is missing: run `make test`, which builds it")
         self.alloc = config.getoption("--alloc")
         self.user = config.getoption("--run-as") or None
+        self.warnings = []
+        private = self._private_directory() if self.user and os.geteuid() == 0 else None
+        if private:
+            self.warnings.append(
+                f"WARNING: {private} is private, so test programs run as root, not as {self.user!r}; "
+                f"build in a directory others can read to isolate them"
+            )
+            self.user = None
         self.selected = self._selection(config)
         self.controller = not hasattr(config, "workerinput")
         self.rows, self.details, self.total = [], {}, None
@@ -75,6 +85,14 @@ class Grading:
         if self._interfaces is None:
             self._interfaces = self.slot.interfaces()
         return self._interfaces
+
+    def _private_directory(self):
+        """A directory on the way to the test programs that other users cannot enter, or None."""
+        for path in (self.slot.path, self.slot.build / "tests"):
+            for directory in [path.resolve(), *path.resolve().parents]:
+                if directory.exists() and not directory.stat().st_mode & stat.S_IXOTH:
+                    return directory
+        return None
 
     def _selection(self, config):
         text = config.getoption("--tests")
@@ -102,6 +120,7 @@ class Grading:
 
     def header(self):
         lines = [self.not_built_line()] if self.slot.compile_error else []
+        lines += self.warnings
         if self.total is not None and len(self.rows) < self.total:
             lines.append(f"INCOMPLETE: {len(self.rows)} of {self.total} tests ran; the score counts only those")
         return lines

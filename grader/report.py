@@ -95,6 +95,7 @@ def gradescope(rows, header_lines, details):
                 "number": str(r["number"]),
                 "score": r["points"],
                 "max_score": r["max_points"],
+                "status": "passed" if r["verdict"] == V.PASSED else "failed",
                 "output": details.get(r["name"], r["verdict"]),
                 "visibility": "visible",
                 "tags": [r["category"]],

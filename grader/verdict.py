@@ -1,7 +1,9 @@
 """From what a test did to a verdict: one explicit decision tree, one message per branch.
 
 The order matters: a test that did not run, ran too long or flooded its output has no output
-worth comparing; a crash explains a wrong output better than the diff does.
+worth comparing; a crash explains a wrong output better than the diff does; and a test program
+that found a fault prints a FAIL line and exits 1, where the differing line says more than the
+exit status.
 """
 
 from dataclasses import dataclass
@@ -60,10 +62,10 @@ def judge(test, result):
     if status == "signaled" and not exit_ok:
         return Verdict(CRASHED, f"Received signal {result['signal']} ({result['signal_description']})")
     mismatch = matcher.match(test.expected, output_lines(result["output"]), test.unordered)
-    if not exit_ok:
-        return Verdict(WRONG_EXIT, f"{describe_exit(result)}; expected {_expected_exit(test.exit)}", mismatch)
     if mismatch:
         return Verdict(WRONG_OUTPUT, "output differs from the expected output", mismatch)
+    if not exit_ok:
+        return Verdict(WRONG_EXIT, f"{describe_exit(result)}; expected {_expected_exit(test.exit)}")
     return Verdict(PASSED)
 
 

@@ -23,7 +23,7 @@ class Graded:
 
     @property
     def lost(self):
-        return {int(t["number"]) for t in self.results.get("tests", []) if t["score"] < t["max_score"]}
+        return {int(t["number"]) for t in self.results.get("tests", []) if t["status"] == "failed"}
 
 
 def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None, jobs=1, timeout=900):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,27 +13,27 @@ from grader.tests.make_test import ROOT, ZOO, grade, write_testcase
 PASSING = 'int main(void) { puts("ok"); return 0; }\n//! ok\n'
 
 
-def test_a_missing_allocator_file_is_named(tmp_path):
-    graded = grade("no/such/alloc.c", slot=tmp_path / "slot")
+def test_a_missing_allocator_file_is_named(scratch):
+    graded = grade("no/such/alloc.c", slot=scratch / "slot")
     assert graded.returncode != 0
     assert "ALLOC=no/such/alloc.c: no such file" in graded.stderr
 
 
-def test_a_selection_naming_no_test_is_refused(tmp_path):
-    graded = grade(slot=tmp_path / "slot", tests="999")
+def test_a_selection_naming_no_test_is_refused(scratch):
+    graded = grade(slot=scratch / "slot", tests="999")
     assert graded.returncode != 0
     assert "T=999: no test numbered 999" in graded.stdout + graded.stderr
     assert graded.results == {}
 
 
-def test_a_malformed_selection_is_refused(tmp_path):
-    graded = grade(slot=tmp_path / "slot", tests="3-x")
+def test_a_malformed_selection_is_refused(scratch):
+    graded = grade(slot=scratch / "slot", tests="3-x")
     assert graded.returncode != 0
     assert "T=3-x: '3-x' is not a test number" in graded.stdout + graded.stderr
 
 
-def test_a_submission_that_does_not_compile_is_reported_first(tmp_path):
-    graded = grade((ZOO / "does_not_compile.c").relative_to(ROOT), slot=tmp_path / "slot", tests="1-3")
+def test_a_submission_that_does_not_compile_is_reported_first(scratch):
+    graded = grade((ZOO / "does_not_compile.c").relative_to(ROOT), slot=scratch / "slot", tests="1-3")
     first = graded.results["output"].splitlines()[0]
     assert first.startswith("NOT BUILT: grader/tests/zoo/does_not_compile.c does not compile")
     assert "error: expected expression" in first
@@ -41,37 +42,38 @@ def test_a_submission_that_does_not_compile_is_reported_first(tmp_path):
     assert heaplab_section.splitlines()[1].startswith("NOT BUILT:")
 
 
-def test_a_malformed_testcase_names_its_line_and_costs_only_itself(tmp_path):
-    cases = tmp_path / "testcases"
+def test_a_malformed_testcase_names_its_line_and_costs_only_itself(scratch):
+    cases = scratch / "testcases"
     write_testcase(cases, "001-fine.c", PASSING)
     write_testcase(cases, "002-typo.c", PASSING, **{"categroy": "basic"})
     write_testcase(cases, "003-fine.c", PASSING)
-    graded = grade(slot=tmp_path / "slot", build=tmp_path / "build", testcases=cases)
+    graded = grade(slot=scratch / "slot", build=scratch / "build", testcases=cases)
     verdicts = graded.verdicts
     assert graded.lost == {2}
     assert f"{cases}/002-typo.c:2: expected `//@ key: value`" in graded.stdout
     assert "bad-testcase" in verdicts[2]
 
 
-def test_a_hanging_test_times_out_and_the_others_are_graded(tmp_path):
-    cases = tmp_path / "testcases"
+def test_a_hanging_test_times_out_and_the_others_are_graded(scratch):
+    cases = scratch / "testcases"
     write_testcase(cases, "001-fine.c", PASSING)
     write_testcase(cases, "002-hangs.c", "#include <unistd.h>\nint main(void) { for (;;) pause(); }\n", timeout=1)
     write_testcase(cases, "003-fine.c", PASSING)
-    graded = grade(slot=tmp_path / "slot", build=tmp_path / "build", testcases=cases)
+    graded = grade(slot=scratch / "slot", build=scratch / "build", testcases=cases)
     assert graded.lost == {2}
     assert "timeout" in graded.verdicts[2]
-    result = json.loads((tmp_path / "slot" / "results" / "002-hangs.static.json").read_text())
+    result = json.loads((scratch / "slot" / "results" / "002-hangs.static.json").read_text())
     assert result["status"] == "timeout" and result["wall_time"] < 2.0
 
 
-def test_an_interrupted_run_keeps_its_results_marked_incomplete(tmp_path):
-    cases = tmp_path / "testcases"
+def test_an_interrupted_run_keeps_its_results_marked_incomplete(scratch):
+    cases = scratch / "testcases"
     write_testcase(cases, "001-fine.c", PASSING)
     write_testcase(cases, "002-slow.c", "#include <unistd.h>\nint main(void) { sleep(60); }\n", timeout=100)
-    slot, build = tmp_path / "slot", tmp_path / "build"
+    slot, build = scratch / "slot", scratch / "build"
     # Build through make, then drive the grader directly so the signal reaches pytest alone.
     grade(slot=slot, build=build, testcases=cases, tests="1")
+    shutil.rmtree(slot / "results")
     argv = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--rootdir=.", "-q", f"--slot={slot}",
             f"--build={build}", str(cases)]
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

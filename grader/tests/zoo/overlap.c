@@ -1,20 +1,23 @@
-/* Broken: a block of 48 to 64 bytes is now and then handed out a second time while it is still
- * live, as by an allocator whose free list lost track of a block. Each block is still freed to
- * the reference once, so the heap itself stays sound: what breaks is the caller's data. */
+/* Broken: a block of 48 to 64 bytes is now and then (one request in 64) handed out a second time
+ * while it is still live, as by an allocator whose free list lost track of a block. Each block is
+ * still freed to the reference once, so the heap itself stays sound: what breaks is the caller's
+ * data. */
+//@ loses: 1,3,4,23,28,29,31-34,36-39,42,45,47-50
+//@ may-lose: 35 (a thread forks while another allocates: whether it meets a block handed out twice depends on scheduling)
 #define ZOO_OWN_MALLOC
 #define ZOO_OWN_FREE
 #include "zoo.h"
 
 static pthread_mutex_t zoo_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *last_handed_out;
-static void *handed_twice[4096];
+static void *handed_twice[64];
 static size_t ntwice, ncalls;
 
 void *malloc(size_t size) {
     if (size < 48 || size > 64) return ref_malloc(size);
     pthread_mutex_lock(&zoo_lock);
     void *p = last_handed_out;
-    if (p && ++ncalls % 2 == 0 && ntwice < 4096) {
+    if (p && ++ncalls % 64 == 0 && ntwice < 64) {
         handed_twice[ntwice++] = p;
         last_handed_out = NULL;
     } else {

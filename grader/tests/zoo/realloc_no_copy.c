@@ -1,5 +1,6 @@
 /* Broken: realloc moves a block without copying it. It is right whenever the block fits where
  * it is, so only a realloc that has to move the block loses the caller's data. */
+//@ loses: 8,10,17-20,22,25,28,30,37,41,44,45,47-51
 #define ZOO_OWN_REALLOC
 #include "zoo.h"
 
