@@ -40,7 +40,7 @@ STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT)/tests/%)
 
 HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o
 
-.PHONY: all test check deps deps-check alloc-exists harness slot tests gdb valgrind bench clean format lint
+.PHONY: all test check units deps deps-check alloc-exists harness slot tests gdb valgrind clean format lint
 .DELETE_ON_ERROR:
 # Test objects are intermediate files, but rebuilding them on every run wastes minutes.
 .SECONDARY:
@@ -137,39 +137,57 @@ alloc-exists:
 	@test -f "$(ALLOC)" || { echo "ALLOC=$(ALLOC): no such file; give the path of an allocator source (.c or .cc)" >&2; exit 2; }
 	@mkdir -p $(SLOT)/tests
 
-# One test under a debugger: the static build, so the slot's symbols are in the program.
-TEST_ONE = $(shell $(PYTHON) -m grader.testcase --one '$(T)' --slot $(SLOT) --build $(BUILD))
-gdb valgrind: deps-check alloc-exists harness slot tests
+# One test under a debugger, in its own mode (the static build when it has one), from a fresh
+# directory as under the grader.
+gdb valgrind: deps-check alloc-exists
 	@test -n "$(T)" || { echo "usage: make $@ T=NUMBER" >&2; exit 2; }
-	@cmd='$(TEST_ONE)'; test -n "$$cmd" || exit 2; \
-	case $@ in \
-	  gdb) exec gdb --args $$cmd ;; \
-	  valgrind) exec valgrind --soname-synonyms=somalloc=nouserintercepts --error-exitcode=99 $$cmd ;; \
-	esac
+	@$(MAKE) --no-print-directory harness
+	@$(MAKE) --no-print-directory -k -j$(J) slot tests 2>$(SLOT)/build.log || true
+	@cmd=$$($(PYTHON) -m grader.testcase $@ $(TESTCASES) '$(T)' $(SLOT) $(BUILD)) || exit 2; \
+	  cd "$$(mktemp -d)" && echo "$$cmd" && eval "exec $$cmd"
 
 # ---- the project's own tests -----------------------------------------------------------------
-CHECK_UNITS := $(BUILD)/harness/check_runner $(BUILD)/harness/check_test_runtime
+# Check unit tests for the runner and the test runtime, built twice: plain, and with the
+# address and undefined-behaviour sanitizers (the runner they drive is sanitized too).
+CHECK_LIBS  = $$(pkg-config --cflags --libs check)
+SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UNITS       := check_runner check_test_runtime
 
 $(BUILD)/harness/check_%: harness/tests/check_%.c $(BUILD)/harness/test_runtime.o | $(BUILD)/harness
-	$(CC) $(CFLAGS_STRICT) -pthread -Iharness -o $@ $^ $$(pkg-config --cflags --libs check)
+	$(CC) $(CFLAGS_STRICT) -pthread -Iharness -o $@ $^ $(CHECK_LIBS)
 
+$(BUILD)/sanitize/runner: harness/runner.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_STRICT) $(SANITIZE) -o $@ $<
+
+$(BUILD)/sanitize/check_%: harness/tests/check_%.c harness/test_runtime.c harness/test_runtime.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_STRICT) $(SANITIZE) -pthread -Iharness -o $@ $< harness/test_runtime.c $(CHECK_LIBS)
+
+units: harness $(UNITS:%=$(BUILD)/harness/%) $(UNITS:%=$(BUILD)/sanitize/%) $(BUILD)/sanitize/runner
+	@for t in $(UNITS); do RUNNER=$(BUILD)/harness/runner $(BUILD)/harness/$$t || exit 1; done
+	@for t in $(UNITS); do ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=print_suppressions=0:suppressions=$(abspath harness/tests/lsan.supp) RUNNER=$(BUILD)/sanitize/runner \
+	  $(BUILD)/sanitize/$$t || exit 1; done
+
+# The grader's own tests share the harness and the preload test programs: build them first,
+# so that the zoo's parallel `make test` runs find them up to date instead of racing.
 check: deps-check
-	@$(MAKE) --no-print-directory harness $(CHECK_UNITS)
+	@$(MAKE) --no-print-directory units lint
 	@$(MAKE) --no-print-directory -j$(J) $(PRELOAD_TESTS)
-	@for t in $(CHECK_UNITS); do RUNNER=$(BUILD)/harness/runner $$t || exit 1; done
-	@$(MAKE) --no-print-directory lint
 	@$(PYTEST) -q $(if $(filter-out 1,$(J)),-n $(J)) grader/tests
 
-# The project's own C under both compilers and the sanitizers.
+# The project's own C under both compilers; everything in its clang-format style.
+C_SOURCES  := harness/*.c harness/*.h harness/tests/*.c alloc/*.c alloc/*.h testcases/*.c \
+              grader/tests/zoo/*.c grader/tests/zoo/*.h
 lint:
 	@for cc in gcc clang; do \
-	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c || exit 1; \
-	  $$cc $(CFLAGS_STRICT) -Wno-error=unused-function -fsyntax-only alloc/alloc.c || exit 1; \
+	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c alloc/alloc.c || exit 1; \
+	  for t in $(TEST_SOURCES); do $$cc $(TEST_CFLAGS) -Werror -fsyntax-only $$t || exit 1; done; \
 	done
-	@clang-format --dry-run --Werror harness/*.c harness/*.h harness/tests/*.c alloc/*.c alloc/*.h
+	@clang-format --dry-run --Werror $(C_SOURCES)
 
 format:
-	clang-format -i harness/*.c harness/*.h harness/tests/*.c alloc/*.c alloc/*.h
+	clang-format -i $(C_SOURCES)
 
 clean:
 	rm -rf $(BUILD)

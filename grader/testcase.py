@@ -10,6 +10,7 @@ A malformed line raises TestcaseError naming the file and line, before anything 
 
 import re
 import shlex
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,3 +150,39 @@ def parse_selection(text):
             raise ValueError(f"T={text}: range {part} is empty")
         numbers.update(range(low, high + 1))
     return numbers
+
+
+def debugger_command(tool, test, slot):
+    """The command line that starts the test under gdb or valgrind, in the test's own mode."""
+    mode = "static" if "static" in test.modes else "preload"
+    program = [str(slot.program(test, mode).resolve()), *test.args]
+    preload = f"LD_PRELOAD={slot.shared_object.resolve()}"
+    if tool == "gdb":
+        env = ["-ex", f"set environment {preload}"] if mode == "preload" else []
+        return ["gdb", *env, "--args", *program]
+    # Memcheck keeps the slot's malloc rather than replacing it with its own.
+    valgrind = ["valgrind", "--soname-synonyms=somalloc=nouserintercepts", "--error-exitcode=99", *program]
+    return (["env", preload] if mode == "preload" else []) + valgrind
+
+
+def main(argv):
+    """`python3 -m grader.testcase gdb|valgrind DIR NUMBER SLOT BUILD`: the command that runs
+    one test under the tool (for `make gdb T=N` and `make valgrind T=N`)."""
+    from grader.slot import Slot
+
+    tool, directory, number, slot, build = argv
+    try:
+        wanted = parse_selection(number)
+        files = [f for f in Path(directory).glob("*.c") if FILE_NAME.match(f.name) and int(f.name[:3]) in wanted]
+        if len(wanted) != 1 or not files:
+            raise ValueError(f"T={number}: give the number of one test in {directory}/")
+        test = parse(files[0])
+    except (ValueError, TestcaseError) as e:
+        print(e, file=sys.stderr)
+        return 2
+    print(shlex.join(debugger_command(tool, test, Slot(Path(slot), Path(build)))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
