@@ -8,15 +8,15 @@
 #ifndef HEAPLAB_ZOO_H
 #define HEAPLAB_ZOO_H
 
-#define malloc ref_malloc
-#define free ref_free
-#define calloc ref_calloc
-#define realloc ref_realloc
-#define posix_memalign ref_posix_memalign
-#define aligned_alloc ref_aligned_alloc
-#define memalign ref_memalign
-#define valloc ref_valloc
-#define pvalloc ref_pvalloc
+#define malloc             ref_malloc
+#define free               ref_free
+#define calloc             ref_calloc
+#define realloc            ref_realloc
+#define posix_memalign     ref_posix_memalign
+#define aligned_alloc      ref_aligned_alloc
+#define memalign           ref_memalign
+#define valloc             ref_valloc
+#define pvalloc            ref_pvalloc
 #define malloc_usable_size ref_malloc_usable_size
 #include "../../../alloc/alloc.c"
 #undef malloc
