@@ -26,8 +26,12 @@ def run(test, mode, slot, results_dir, runner, user=None):
         str(runner), "--name", test.name, "--timeout", str(test.timeout), "--out", str(out),
         "--unsetenv", "LD_PRELOAD",
     ]
+    # HEAPLAB_SLOT tells the test runtime where malloc must come from (test_runtime.c).
     if mode == "preload":
-        argv += ["--env", f"LD_PRELOAD={slot.shared_object.resolve()}"]
+        preload = slot.shared_object.resolve()
+        argv += ["--env", f"LD_PRELOAD={preload}", "--env", f"HEAPLAB_SLOT={preload}"]
+    else:
+        argv += ["--env", "HEAPLAB_SLOT=static"]
     if user and os.geteuid() == 0:
         argv += ["--user", user]
     argv += ["--", str(program), *test.args]

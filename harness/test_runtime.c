@@ -7,7 +7,9 @@
  */
 #include "test_runtime.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,8 +29,11 @@ extern char **environ;
 /* A static buffer, so stdio never asks the allocator under test for one. */
 static char hl_stdout_buf[4096];
 
+static void hl_check_allocator_in_use(void);
+
 __attribute__((constructor)) static void hl_runtime_init(void) {
     setvbuf(stdout, hl_stdout_buf, _IOLBF, sizeof hl_stdout_buf);
+    hl_check_allocator_in_use();
 }
 
 /* write(2) all of buf, retrying on EINTR and short writes. */
@@ -65,6 +70,30 @@ _Noreturn void hl_fail(const char *file, int line, const char *fmt, ...) {
     fflush(stdout);
     hl_write_all(STDOUT_FILENO, msg, (size_t)len);
     _exit(1);
+}
+
+/* ---- the allocator under test is the one in use ---------------------------------------------- */
+
+/* The grader says where malloc must come from (HEAPLAB_SLOT): "static" for the program linked
+ * with liballoc.a, or the path of alloc.so for a preloaded run. An LD_PRELOAD that the dynamic
+ * loader could not honour only prints a warning and leaves libc's malloc in place: without
+ * this check such a run would grade libc. */
+static void hl_check_allocator_in_use(void) {
+    const char *slot = getenv("HEAPLAB_SLOT");
+    if (slot == NULL) return;
+    Dl_info in_malloc, in_runtime;
+    void *(*malloc_in_use)(size_t) = malloc;
+    if (!dladdr((void *)malloc_in_use, &in_malloc) || !dladdr((void *)hl_fail, &in_runtime))
+        hl_fail(__FILE__, __LINE__, "heaplab: cannot tell where malloc comes from");
+    char want[PATH_MAX], have[PATH_MAX];
+    bool ok = strcmp(slot, "static") == 0
+                  ? in_malloc.dli_fbase == in_runtime.dli_fbase
+                  : realpath(slot, want) && realpath(in_malloc.dli_fname, have) &&
+                        strcmp(want, have) == 0;
+    if (!ok)
+        hl_fail(__FILE__, __LINE__,
+                "heaplab: malloc comes from %s, not from the allocator under test (%s)",
+                in_malloc.dli_fname, strcmp(slot, "static") == 0 ? "linked in" : slot);
 }
 
 /* ---- random numbers and payload patterns -------------------------------------------------- */

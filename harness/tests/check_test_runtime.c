@@ -9,6 +9,8 @@
 #include "test_runtime.h"
 
 #include <check.h>
+#include <dlfcn.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -521,6 +523,27 @@ START_TEST(test_system) {
 }
 END_TEST
 
+/* The runtime refuses to run a test on an allocator other than the one the grader names:
+   this program itself, started again with HEAPLAB_SLOT saying where malloc must come from. */
+START_TEST(test_allocator_in_use) {
+    char self[PATH_MAX], cmd[3 * PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    ck_assert_int_gt(n, 0);
+    self[n] = '\0';
+    Dl_info info;
+    void *(*malloc_in_use)(size_t) = malloc;
+    ck_assert(dladdr((void *)malloc_in_use, &info));
+    snprintf(cmd, sizeof cmd, "HEAPLAB_SLOT=%s CK_RUN_CASE=none %s >/dev/null", info.dli_fname,
+             self);
+    ck_assert_int_eq(hl_system(cmd, false), 0);
+    snprintf(cmd, sizeof cmd,
+             "HEAPLAB_SLOT=static CK_RUN_CASE=none %s | grep -q 'malloc comes from .*, not from "
+             "the allocator under test (linked in)'",
+             self);
+    ck_assert_int_eq(hl_system(cmd, false), 0);
+}
+END_TEST
+
 /* ---- the suite --------------------------------------------------------------------------- */
 
 static Suite *runtime_suite(void) {
@@ -555,6 +578,7 @@ static Suite *runtime_suite(void) {
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_footprint_follows_mmap);
     tcase_add_test(tc, test_system);
+    tcase_add_test(tc, test_allocator_in_use);
     suite_add_tcase(s, tc);
     return s;
 }
