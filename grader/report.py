@@ -64,7 +64,7 @@ def failure(test, mode, result, judged, rerun, alone):
     return "\n".join(lines)
 
 
-def table(rows, width=None):
+def table(rows):
     """rows: dicts with number, name, category, verdict, points, max_points, time."""
     name_width = min(max([len(r["name"]) for r in rows] + [4]), 40)
     head = f"{'test':>4}  {'name':<{name_width}}  {'category':<13}  {'verdict':<17}  {'points':>9}  {'time':>7}"

@@ -62,4 +62,14 @@ uint64_t hl_rand(uint64_t *state);
  * child runs on libc's allocator, the baseline to compare with. */
 int hl_system(const char *cmd, bool with_slot);
 
+/* Real programs: write `text` to `path` in the working directory (the test fails if it cannot). */
+void hl_write_file(const char *path, const char *text);
+
+/* Run `cmd` once on libc's allocator and once on the slot's. `cmd` is a printf format in which
+ * %1$s names the run ("libc" or "slot") and must send standard error to PROG.err.%1$s; each
+ * entry of the NULL-terminated `outputs` is a file name format the same way. Both runs must
+ * exit 0 and every output must be identical, else the test fails naming the first difference.
+ * Prints `PROG: exit 0 with both allocators` after the runs. */
+void hl_run_both(const char *prog, const char *cmd, const char *const *outputs);
+
 #endif
