@@ -4,9 +4,12 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
+
+import pytest
 
 from grader.tests.make_test import ROOT, ZOO, grade, write_testcase
 
@@ -64,6 +67,21 @@ def test_a_hanging_test_times_out_and_the_others_are_graded(scratch):
     assert "timeout" in graded.verdicts[2]
     result = json.loads((scratch / "slot" / "results" / "002-hangs.static.json").read_text())
     assert result["status"] == "timeout" and result["wall_time"] < 2.0
+
+
+def _others_can_enter(path):
+    return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents])
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not _others_can_enter(ROOT), reason="root without a user to drop to: no process limit")
+def test_a_fork_bomb_costs_its_own_test(scratch):
+    cases = scratch / "testcases"
+    write_testcase(cases, "001-fine.c", PASSING)
+    write_testcase(cases, "002-forks.c", "#include <unistd.h>\nint main(void) { for (;;) fork(); }\n", timeout=2)
+    write_testcase(cases, "003-fine.c", PASSING)
+    graded = grade(slot=scratch / "slot", build=scratch / "build", testcases=cases)
+    assert graded.lost == {2}
+    assert "timeout" in graded.verdicts[2]
 
 
 def test_an_interrupted_run_keeps_its_results_marked_incomplete(scratch):
