@@ -118,6 +118,12 @@ class Grading:
         error = self.slot.compile_error
         return error and f"NOT BUILT: {self.alloc} does not compile; every test fails. First error: {error}"
 
+    def compiler_messages(self, most=20):
+        """The start of the compiler's messages, for the summary of a slot that did not build."""
+        log = self.slot.path / "compile.log"
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        return [f"  {line}" for line in lines[:most]] + (["  ..."] if len(lines) > most else [])
+
     def header(self):
         lines = [self.not_built_line()] if self.slot.compile_error else []
         lines += self.warnings
@@ -160,6 +166,9 @@ class Grading:
         tr.section("heaplab", sep="=")
         for line in self.header():
             tr.write_line(line, red=True, bold=True)
+        if self.slot.compile_error:
+            for line in self.compiler_messages():
+                tr.write_line(line)
         rows = sorted(self.rows, key=lambda r: r["number"])
         for line in report.table(rows):
             tr.write_line(line)
@@ -219,7 +228,8 @@ class TestcaseItem(pytest.Item):
     def _run_modes(self, row):
         test, run = self.test, grading(self.config)
         if run.slot.compile_error:
-            return self._lose(V.Verdict(V.NOT_BUILT, run.not_built_line()), test.modes[0], None)
+            message = f"{run.alloc} does not compile (see the compiler's messages below the failures)"
+            return self._lose(V.Verdict(V.NOT_BUILT, message), test.modes[0], None)
         missing = [n for n in test.needs if n not in run.interfaces]
         if missing:
             wanted = ", ".join(tc.INTERFACES[missing[0]])
