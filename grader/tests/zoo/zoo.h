@@ -4,21 +4,41 @@
  * the tests that catch that bug and no others. It defines ZOO_OWN_<FUNCTION> for each public
  * function it replaces, includes this file, then defines those functions, calling the
  * reference's through ref_<function>. Every other public function forwards unchanged.
+ *
+ * The debugging interface (dmalloc.h) works the same way: ZOO_OWN_DMALLOC_FREE, then
+ * dmalloc_free defined by the member, calling ref_dmalloc_free. A member may also use the
+ * reference's static helpers (dm_*), since the reference is compiled into the same file.
  */
 #ifndef HEAPLAB_ZOO_H
 #define HEAPLAB_ZOO_H
 
-#define malloc             ref_malloc
-#define free               ref_free
-#define calloc             ref_calloc
-#define realloc            ref_realloc
-#define posix_memalign     ref_posix_memalign
-#define aligned_alloc      ref_aligned_alloc
-#define memalign           ref_memalign
-#define valloc             ref_valloc
-#define pvalloc            ref_pvalloc
-#define malloc_usable_size ref_malloc_usable_size
+#define malloc                            ref_malloc
+#define free                              ref_free
+#define calloc                            ref_calloc
+#define realloc                           ref_realloc
+#define posix_memalign                    ref_posix_memalign
+#define aligned_alloc                     ref_aligned_alloc
+#define memalign                          ref_memalign
+#define valloc                            ref_valloc
+#define pvalloc                           ref_pvalloc
+#define malloc_usable_size                ref_malloc_usable_size
+#define dmalloc_malloc                    ref_dmalloc_malloc
+#define dmalloc_free                      ref_dmalloc_free
+#define dmalloc_calloc                    ref_dmalloc_calloc
+#define dmalloc_realloc                   ref_dmalloc_realloc
+#define dmalloc_get_statistics            ref_dmalloc_get_statistics
+#define dmalloc_print_statistics          ref_dmalloc_print_statistics
+#define dmalloc_print_leak_report         ref_dmalloc_print_leak_report
+#define dmalloc_print_heavy_hitter_report ref_dmalloc_print_heavy_hitter_report
 #include "../../../alloc/alloc.c"
+#undef dmalloc_malloc
+#undef dmalloc_free
+#undef dmalloc_calloc
+#undef dmalloc_realloc
+#undef dmalloc_get_statistics
+#undef dmalloc_print_statistics
+#undef dmalloc_print_leak_report
+#undef dmalloc_print_heavy_hitter_report
 #undef malloc
 #undef free
 #undef calloc
@@ -41,6 +61,14 @@ void *memalign(size_t alignment, size_t size);
 void *valloc(size_t size);
 void *pvalloc(size_t size);
 size_t malloc_usable_size(void *ptr);
+void *dmalloc_malloc(size_t sz, const char *file, long line);
+void dmalloc_free(void *ptr, const char *file, long line);
+void *dmalloc_calloc(size_t nmemb, size_t sz, const char *file, long line);
+void *dmalloc_realloc(void *ptr, size_t sz, const char *file, long line);
+void dmalloc_get_statistics(dmalloc_statistics *stats);
+void dmalloc_print_statistics(void);
+void dmalloc_print_leak_report(void);
+void dmalloc_print_heavy_hitter_report(void);
 
 #ifndef ZOO_OWN_MALLOC
 void *malloc(size_t size) {
@@ -82,6 +110,47 @@ void *pvalloc(size_t size) {
 #ifndef ZOO_OWN_MALLOC_USABLE_SIZE
 size_t malloc_usable_size(void *ptr) {
     return ref_malloc_usable_size(ptr);
+}
+#endif
+
+#ifndef ZOO_OWN_DMALLOC_MALLOC
+void *dmalloc_malloc(size_t sz, const char *file, long line) {
+    return ref_dmalloc_malloc(sz, file, line);
+}
+#endif
+#ifndef ZOO_OWN_DMALLOC_FREE
+void dmalloc_free(void *ptr, const char *file, long line) {
+    ref_dmalloc_free(ptr, file, line);
+}
+#endif
+#ifndef ZOO_OWN_DMALLOC_CALLOC
+void *dmalloc_calloc(size_t nmemb, size_t sz, const char *file, long line) {
+    return ref_dmalloc_calloc(nmemb, sz, file, line);
+}
+#endif
+#ifndef ZOO_OWN_DMALLOC_REALLOC
+void *dmalloc_realloc(void *ptr, size_t sz, const char *file, long line) {
+    return ref_dmalloc_realloc(ptr, sz, file, line);
+}
+#endif
+#ifndef ZOO_OWN_DMALLOC_GET_STATISTICS
+void dmalloc_get_statistics(dmalloc_statistics *stats) {
+    ref_dmalloc_get_statistics(stats);
+}
+#endif
+#ifndef ZOO_OWN_DMALLOC_PRINT_STATISTICS
+void dmalloc_print_statistics(void) {
+    ref_dmalloc_print_statistics();
+}
+#endif
+#ifndef ZOO_OWN_DMALLOC_PRINT_LEAK_REPORT
+void dmalloc_print_leak_report(void) {
+    ref_dmalloc_print_leak_report();
+}
+#endif
+#ifndef ZOO_OWN_DMALLOC_PRINT_HEAVY_HITTER_REPORT
+void dmalloc_print_heavy_hitter_report(void) {
+    ref_dmalloc_print_heavy_hitter_report();
 }
 #endif
 

@@ -1,0 +1,26 @@
+//@ category: boundary
+//@ needs: dmalloc
+//@ exit: abort
+//! ??{[a-z ]+}?? ??{0x[0-9a-f]+}=ptr?? at line ??{[0-9]+}=line??
+//! MEMORY BUG: ???088-dm-wild-write-calloc.c:??line??: detected wild write during free of pointer ??ptr??
+
+/* A calloc(10, 10) block written 3 bytes past its 100 bytes: the canary must sit after nmemb * size bytes. */
+#include "test_runtime.h"
+
+#include "dmalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Prints the pointer and the line of the call that follows. */
+#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
+
+int main(void) {
+    char *p = calloc(10, 10);
+    CHECK(p != NULL);
+    p[103] = 9;
+    SAY("freeing", p);
+    free(p);
+    printf("the program went on after the bug\n");
+    return 0;
+}
