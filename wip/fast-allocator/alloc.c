@@ -1,0 +1,1829 @@
+/*
+ * alloc.c - the heaplab reference allocator (fast version)
+ * =========================================================
+ *
+ * Quick start
+ *   Static:  gcc -O2 -g -pthread -c alloc.c && ar rcs liballoc.a alloc.o
+ *            (linked into a program, these definitions replace glibc's malloc family)
+ *   Preload: gcc -O2 -g -pthread -fPIC -shared alloc.c -o alloc.so
+ *            LD_PRELOAD=./alloc.so PROGRAM
+ *
+ * Interface
+ *   malloc, free, calloc, realloc               the C standard's semantics
+ *   posix_memalign, aligned_alloc, memalign,    any power-of-two alignment
+ *   valloc, pvalloc, malloc_usable_size
+ *   alloc_check_heap (alloc.h)                  walks the heap and the spans, reports the first
+ *                                               broken invariant on stderr, returns 0 if one broke
+ *   malloc_stats (malloc.h)                     per size class: blocks, in use, free, requests,
+ *                                               frees, and the totals, on stderr
+ *   HEAPLAB_HEAP_DUMP=1 in the environment      a heap dump (one line per block or span:
+ *                                               address, size, state) on stderr at exit and
+ *                                               on every alloc_check_heap()
+ *
+ * Vital statistics
+ *   Alignment:        16 bytes for every payload (alignof(max_align_t)).
+ *   Small blocks:     requests up to 2 KiB: 40 size classes (16-byte steps to 128, then eight
+ *                     per power of two), no per-block header; at most 1/8 rounding waste.
+ *   Medium blocks:    16 bytes of boundary tags per block, minimum 32 bytes.
+ *   Largest request:  PTRDIFF_MAX - 16 MiB; larger ones fail with ENOMEM before any arithmetic.
+ *   malloc(0):        a unique pointer to a 16-byte block.
+ *   realloc(p, 0):    frees p and returns NULL, as glibc does (p != NULL).
+ *   Failure:          NULL with errno = ENOMEM (posix_memalign returns the code instead);
+ *                     free() never changes errno.
+ *   Thread safety:    small blocks come from per-thread heaps with no lock on the fast path;
+ *                     a block freed by another thread goes back through an atomic list of its
+ *                     span; medium blocks, spans and large-block bookkeeping share one mutex.
+ *   Fork safety:      pthread_atfork handlers take the mutex across fork(), so the child
+ *                     finds the heap consistent and unlocked.
+ *
+ * Overview of the algorithm
+ *   Three tiers, by request size n:
+ *
+ *   small  (n <= 2 KiB)  Each thread has a heap (thread-local pointer) holding, per size class,
+ *                        a current span and a list of spans with free blocks. A span is 64 KiB
+ *                        at a 64 KiB-aligned address, carved from the medium heap as one block,
+ *                        and cut into blocks of one class; malloc pops the current span's free
+ *                        list (refilled 32 blocks at a time from never-used space), free pushes
+ *                        onto it. A one-bit-per-64-KiB span map tells free() that a pointer is
+ *                        in a span. Frees from another thread push onto the span's atomic
+ *                        thread_free stack, and the first such push queues the span on its
+ *                        heap's atomic remote list, which the owner drains in its slow path.
+ *                        Empty spans wait on a 4-entry per-heap cache, then return to the
+ *                        medium heap, where they coalesce with their neighbours; the cache is
+ *                        flushed before the medium heap grows. An exiting thread's heap is
+ *                        orphaned and adopted whole by the next new thread.
+ *   medium (n < mmap threshold)  The boundary-tag heap: one or more contiguous segments,
+ *                        normally a single one grown with sbrk (mmap'd when sbrk fails), blocks
+ *                        with size and in-use bit at both ends (Knuth), immediate coalescing,
+ *                        segregated free lists with a bitmap, top trimming with a negative sbrk.
+ *   large  (n >= mmap threshold, 128 KiB at first)  A private mapping each, resized with
+ *                        mremap. Like glibc, freeing a mapping of up to 32 MiB raises the
+ *                        threshold to its size (and the trim threshold to twice that), so a
+ *                        program cycling through big buffers is served from the heap; freed
+ *                        mappings up to 8 MiB are kept (32 MiB in all) for reuse. realloc moves
+ *                        a block growing past 64 KiB to a mapping, so later growth is mremap's
+ *                        page moves instead of copies.
+ *
+ * Sections, low level to high: configuration; block layout; bins; heap state, locking and
+ * initialisation; system memory; free lists; heap allocation and coalescing; large blocks;
+ * size classes; spans and the span map; thread heaps; allocation paths; aligned family; public
+ * API; heap check; heap report and dump. Each states its invariants where its types are.
+ *
+ * A heap block (addresses grow to the right; every block starts 8 bytes past a 16-byte
+ * boundary, so the payload after the header is 16-byte aligned):
+ *
+ *      block                      payload (16-aligned)                         next block
+ *      |                          |                                            |
+ *      v                          v                                            v
+ *      +--------------------------+--------------------------------+-----------+--------
+ *      | head: size | flags       | user data (in use), or         | foot:     | head ...
+ *      |                          | next, prev free-list links     | copy of   |
+ *      |                          | (free)                         | head      |
+ *      +--------------------------+--------------------------------+-----------+--------
+ *      <-------------------------------- size -------------------------------->
+ *
+ * A segment:
+ *
+ *      +---------------+-----------+--------+--------+-----+--------+-----------+
+ *      | segment_t     | prologue  | block  | block  | ... | block  | epilogue  |
+ *      | (links, end)  | foot: 0|U | ...    |        |     |        | head: 0|U |
+ *      +---------------+-----------+--------+--------+-----+--------+-----------+
+ *      ^ 16-aligned                                                    end ^ (16-aligned)
+ *
+ *   The prologue footer and the epilogue header are permanently "in use" with size 0, so the
+ *   first and last blocks need no special case when they look at their neighbours. Growing
+ *   the sbrk segment turns the old epilogue into the header of the new space.
+ *
+ * A large block: the mapping starts at a page boundary; the word before the header holds
+ * the distance from the mapping's start to the header (over-aligned requests slide the
+ * payload forward), and the header holds the mapping's length with both flags set.
+ *
+ *      +---------------- ... ---+--------+-------------+--------------------------------+
+ *      | (alignment slack)      | offset | len | M | U | user data ...                  |
+ *      +---------------- ... ---+--------+-------------+--------------------------------+
+ *      ^ page-aligned mapping start                    ^ payload                mapping end ^
+ *
+ * Tunables (compile time, -DNAME=VALUE)           default   meaning
+ *   MMAP_THRESHOLD_DEFAULT                        128 KiB   requests >= this get their own
+ *                                                           mapping; the environment
+ *                                                           variable HEAPLAB_MMAP_THRESHOLD
+ *                                                           (decimal bytes) overrides it
+ *                                                           and keeps it fixed; requests of
+ *                                                           up to 2 KiB stay in spans
+ *   HEAP_GROW_MIN                                 128 KiB   smallest sbrk growth
+ *   HEAP_MMAP_SEGMENT_MIN                         1 MiB     smallest mmap'd heap segment
+ *   TRIM_THRESHOLD                                256 KiB   a free top block this large is
+ *                                                           trimmed down to HEAP_GROW_MIN
+ *   EMPTY_CACHE                                   4         empty spans a thread heap keeps
+ *   DYN_THRESHOLD_MAX                             32 MiB    the mmap threshold rises no higher
+ *   REALLOC_MAP_MIN                               64 KiB    realloc growing past this maps
+ *
+ * Checks
+ *   Cheap ones always on: every pointer given to free, realloc or malloc_usable_size passes
+ *   through user_block(), which aborts with a message on a misaligned pointer, a block that
+ *   is not in use (double free) or a header that disagrees with its footer. The full walk
+ *   is alloc_check_heap(), which reports instead of aborting.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sbrk, mremap, MAP_ANONYMOUS under -std=c11 */
+#endif
+
+#include "alloc.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* ============================================================================================
+ * Configuration
+ * ============================================================================================
+ */
+
+/* May be tuned. */
+
+/* Requests of at least this many bytes are mmap'd on their own; HEAPLAB_MMAP_THRESHOLD in the
+ * environment overrides it once, at the first allocation. */
+#ifndef MMAP_THRESHOLD_DEFAULT
+#define MMAP_THRESHOLD_DEFAULT (128 * 1024)
+#endif
+
+/* Smallest sbrk growth: amortises the system call over many small requests. */
+#ifndef HEAP_GROW_MIN
+#define HEAP_GROW_MIN (128 * 1024)
+#endif
+
+/* Smallest heap segment mmap'd when sbrk fails; each segment costs a mapping. */
+#ifndef HEAP_MMAP_SEGMENT_MIN
+#define HEAP_MMAP_SEGMENT_MIN (1024 * 1024)
+#endif
+
+/* A free block at the top of the sbrk segment at least this large is trimmed to HEAP_GROW_MIN,
+ * so that a program that frees most of its heap gives the memory back. */
+#ifndef TRIM_THRESHOLD
+#define TRIM_THRESHOLD (256 * 1024)
+#endif
+
+#if TRIM_THRESHOLD <= HEAP_GROW_MIN
+#error "TRIM_THRESHOLD <= HEAP_GROW_MIN: each free at the top would trim what malloc regrows"
+#endif
+
+/* Do not touch: the block layout below depends on these. */
+
+#define ALIGNMENT ((size_t)16)   /* of every payload: alignof(max_align_t) on x86-64 and arm64 */
+#define WORD      sizeof(size_t) /* a header or a footer */
+
+/* Every size computation starts from a request no larger than this, which leaves room for all
+ * the headers, alignment and page rounding added later without overflowing size_t or
+ * exceeding what sbrk's intptr_t argument can express. */
+#define MAX_REQUEST ((size_t)PTRDIFF_MAX - ((size_t)16 << 20))
+
+_Static_assert(_Alignof(max_align_t) <= ALIGNMENT, "payload alignment below max_align_t");
+_Static_assert(WORD == 8, "the layout assumes 8-byte headers: a header puts the payload 8 "
+                          "bytes past the block start, which starts 8 past a 16-byte boundary");
+_Static_assert(sizeof(void *) == WORD, "free-list links are assumed to be one word each");
+
+/* ============================================================================================
+ * Block layout
+ * ============================================================================================
+ *
+ * Invariants of a heap block b (see the diagram in the header comment):
+ *   (uintptr_t)b % 16 == 8, so the payload b + WORD is 16-aligned;
+ *   size(b) % 16 == 0 and size(b) >= MIN_BLOCK;
+ *   foot(b) == head(b), for free and in-use blocks alike;
+ *   a free block is in exactly one bin, bins[bin_index(size(b))];
+ *   the blocks on either side of a free block are in use (coalescing is immediate).
+ * A large block has both INUSE and MMAPPED in its head and no footer.
+ */
+
+typedef struct block {
+    size_t head;        /* size | flags; the size counts header, payload and footer */
+    struct block *next; /* free-list links, meaningful only while the block is free: they */
+    struct block *prev; /* overlay the first payload bytes, which the user no longer owns */
+} block_t;
+
+#define INUSE     ((size_t)1)  /* allocated, or a prologue/epilogue sentinel */
+#define MMAPPED   ((size_t)2)  /* a large block with its own mapping */
+#define DIRTY     ((size_t)4)  /* a large block whose mapping was reused: not known zero */
+#define FLAG_MASK ((size_t)15) /* sizes are multiples of 16, which frees the low four bits */
+
+#define OVERHEAD  (2 * WORD) /* header and footer */
+#define MIN_BLOCK ((size_t)32)
+
+_Static_assert(offsetof(block_t, next) == WORD, "the payload starts right after the header");
+_Static_assert(sizeof(block_t) + WORD <= MIN_BLOCK, "a free block must hold links and footer");
+_Static_assert(MIN_BLOCK % ALIGNMENT == 0, "block sizes are multiples of the alignment");
+_Static_assert((MMAPPED | INUSE) <= FLAG_MASK && FLAG_MASK < ALIGNMENT, "flags fit below 16");
+
+static inline size_t block_size(const block_t *b) {
+    return b->head & ~FLAG_MASK;
+}
+
+static inline bool block_inuse(const block_t *b) {
+    return (b->head & INUSE) != 0;
+}
+
+static inline size_t *block_foot(block_t *b) {
+    return (size_t *)((char *)b + block_size(b) - WORD);
+}
+
+static inline block_t *block_next(block_t *b) {
+    return (block_t *)((char *)b + block_size(b));
+}
+
+/* The footer of the block before b (or the prologue footer, or a large block's offset). */
+static inline size_t *block_prev_foot(block_t *b) {
+    return (size_t *)b - 1;
+}
+
+static inline void *block_payload(block_t *b) {
+    return (char *)b + WORD;
+}
+
+static inline block_t *payload_block(void *p) {
+    return (block_t *)((char *)p - WORD);
+}
+
+/* Writes both boundary tags; every change of a heap block's size or state goes through here
+ * so that head and foot cannot disagree. */
+static inline void block_set(block_t *b, size_t size, size_t flags) {
+    b->head = size | flags;
+    *(size_t *)((char *)b + size - WORD) = size | flags;
+}
+
+static inline uintptr_t align_up(uintptr_t x, size_t a) {
+    return (x + (a - 1)) & ~(uintptr_t)(a - 1);
+}
+
+static inline uintptr_t align_down(uintptr_t x, size_t a) {
+    return x & ~(uintptr_t)(a - 1);
+}
+
+/* The block size that serves a request of n bytes, or false when n is beyond MAX_REQUEST. */
+static bool request_block_size(size_t n, size_t *size) {
+    if (n > MAX_REQUEST) return false;
+    size_t s = align_up(n + OVERHEAD, ALIGNMENT);
+    *size = s < MIN_BLOCK ? MIN_BLOCK : s;
+    return true;
+}
+
+/* A segment: a contiguous stretch of heap obtained from sbrk or mmap.
+ * Invariants: (uintptr_t)seg % 16 == 0 and (uintptr_t)end % 16 == 0; the word after the
+ * segment_t is the prologue footer (0 | INUSE), the word before end is the epilogue header
+ * (0 | INUSE), and the blocks in between tile the segment exactly. A mapped segment is its
+ * whole mapping: [seg, end) is what mmap returned. */
+typedef struct segment {
+    struct segment *next; /* all segments, newest first: the heap check walks them, and an */
+    struct segment *prev; /* empty mapped segment is unlinked */
+    char *end;            /* one past the epilogue header */
+    size_t mapped;        /* nonzero if mmap'd, so munmap may return it once empty */
+} segment_t;
+
+#define SEGMENT_OVERHEAD (sizeof(segment_t) + 2 * WORD) /* segment_t, prologue, epilogue */
+
+_Static_assert(sizeof(segment_t) % ALIGNMENT == 0,
+               "segment_t plus the prologue footer must put the first block 8 past a boundary");
+
+static inline block_t *segment_first(segment_t *s) {
+    return (block_t *)((char *)s + sizeof(segment_t) + WORD);
+}
+
+static inline block_t *segment_epilogue(segment_t *s) {
+    return (block_t *)(s->end - WORD);
+}
+
+/* ============================================================================================
+ * Size classes and bins
+ * ============================================================================================
+ *
+ * Sizes below 1 KiB have one bin per multiple of 16 (bins 2..63 hold exactly that size;
+ * bins 0 and 1 stay empty since no block is smaller than 32). From 1 KiB on, each power of
+ * two [2^k, 2^(k+1)) is cut into four bins of equal width, so the first fit found in the
+ * request's own bin is within a quarter of a best fit, and a block from a later bin is split.
+ */
+
+#define SMALL_BINS   64
+#define SMALL_LIMIT  (SMALL_BINS * ALIGNMENT) /* 1 KiB: the first size with a ranged bin */
+#define SMALL_SHIFT  10                       /* log2(SMALL_LIMIT) */
+#define NBINS        (SMALL_BINS + 4 * (64 - SMALL_SHIFT))
+#define BITMAP_WORDS ((NBINS + 63) / 64)
+
+_Static_assert(SMALL_LIMIT == (size_t)1 << SMALL_SHIFT, "SMALL_SHIFT is log2(SMALL_LIMIT)");
+
+static unsigned bin_index(size_t size) {
+    if (size < SMALL_LIMIT) return (unsigned)(size / ALIGNMENT);
+    unsigned lg = 63u - (unsigned)__builtin_clzll((unsigned long long)size);
+    return SMALL_BINS + 4 * (lg - SMALL_SHIFT) + (unsigned)((size >> (lg - 2)) & 3);
+}
+
+/* ============================================================================================
+ * Heap state, locking and initialisation
+ * ============================================================================================
+ */
+
+static struct {
+    pthread_mutex_t lock;          /* guards every field below except page and mmap_threshold */
+    block_t *bins[NBINS];          /* heads of the free lists; NULL-terminated, doubly linked */
+    uint64_t bitmap[BITMAP_WORDS]; /* bit i set <=> bins[i] != NULL */
+    segment_t *segments;           /* every heap segment, newest first */
+    segment_t *sbrk_seg;           /* the segment whose end was the program break after our last
+                                      sbrk: the only one that can grow in place or be trimmed */
+    size_t page;                   /* written once by heap_init, read-only after heap_ready */
+    size_t mmap_threshold;         /* raised by large_free (relaxed atomics), see below */
+    size_t trim_threshold;         /* 2 x mmap_threshold, at least TRIM_THRESHOLD (locked) */
+    bool threshold_fixed;          /* HEAPLAB_MMAP_THRESHOLD was given: never raised */
+} heap = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static atomic_bool heap_ready;   /* page and mmap_threshold are set (release/acquire) */
+static atomic_int fork_handlers; /* 0: not registered, 1: registering or registered */
+
+static void heap_lock(void) {
+    pthread_mutex_lock(&heap.lock);
+}
+
+static void heap_unlock(void) {
+    pthread_mutex_unlock(&heap.lock);
+}
+
+/* Holding the lock across fork() means no other thread is half-way through changing the
+ * heap at the moment the child's copy is taken. */
+static void fork_prepare(void) {
+    heap_lock();
+}
+
+static void fork_parent(void) {
+    heap_unlock();
+}
+
+/* The child is single-threaded: a fresh mutex is correct whoever owned the old one. */
+static void fork_child(void) {
+    pthread_mutex_init(&heap.lock, NULL);
+}
+
+/* Reads HEAPLAB_MMAP_THRESHOLD without allocating; anything but plain decimal digits keeps the
+ * default, and values beyond MAX_REQUEST saturate. */
+static size_t threshold_from_env(void) {
+    const char *s = getenv("HEAPLAB_MMAP_THRESHOLD");
+    if (s == NULL || *s == '\0') return MMAP_THRESHOLD_DEFAULT;
+    size_t v = 0;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9') return MMAP_THRESHOLD_DEFAULT;
+        v = v <= MAX_REQUEST / 10 ? v * 10 + (size_t)(*s - '0') : MAX_REQUEST;
+    }
+    return v < MAX_REQUEST ? v : MAX_REQUEST;
+}
+
+static void classes_init(void);
+static void heap_abandon(void *arg);
+static pthread_key_t heap_key;
+static atomic_bool heap_key_ok;
+
+static void heap_init_slow(void) {
+    heap_lock();
+    if (!atomic_load_explicit(&heap_ready, memory_order_relaxed)) {
+        long page = sysconf(_SC_PAGESIZE);
+        heap.page = page > 0 ? (size_t)page : 4096;
+        heap.mmap_threshold = threshold_from_env();
+        heap.threshold_fixed = getenv("HEAPLAB_MMAP_THRESHOLD") != NULL;
+        heap.trim_threshold = TRIM_THRESHOLD;
+        classes_init();
+        atomic_store_explicit(&heap_ready, true, memory_order_release);
+    }
+    heap_unlock();
+    /* pthread_atfork may itself call malloc, so it runs with the lock released, after the heap
+     * is usable, and the exchange keeps that nested malloc from registering a second time.
+     * Registering at the first allocation puts our handlers before those of libraries
+     * initialised later; their prepare handlers, which run first, may still allocate. */
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&fork_handlers, &expected, 1)) {
+        pthread_atfork(fork_prepare, fork_parent, fork_child);
+        if (pthread_key_create(&heap_key, heap_abandon) == 0) atomic_store(&heap_key_ok, true);
+    }
+}
+
+static inline size_t mmap_threshold(void) {
+    return __atomic_load_n(&heap.mmap_threshold, __ATOMIC_RELAXED);
+}
+
+static inline void heap_init(void) {
+    if (!atomic_load_explicit(&heap_ready, memory_order_acquire)) heap_init_slow();
+}
+
+/* The one reporter for fatal errors: formats on the stack, so it cannot re-enter malloc. */
+__attribute__((noreturn)) static void die(const char *op, const char *what, const void *p) {
+    char buf[192];
+    int len = snprintf(buf, sizeof buf, "heaplab alloc: %s(%p): %s\n", op, p, what);
+    if (len > 0) {
+        ssize_t w = write(STDERR_FILENO, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf);
+        (void)w;
+    }
+    abort();
+}
+
+/* ============================================================================================
+ * System memory
+ * ============================================================================================
+ *
+ * Thin wrappers that return NULL on failure and leave errno as they found it: the public
+ * functions decide what errno says, and free() must not change it at all.
+ */
+
+static char *sys_sbrk(intptr_t incr) {
+    int saved = errno;
+    void *p = sbrk(incr);
+    errno = saved;
+    return p == (void *)-1 ? NULL : p;
+}
+
+static char *sys_mmap(size_t len) {
+    int saved = errno;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    errno = saved;
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void sys_munmap(void *p, size_t len) {
+    int saved = errno;
+    munmap(p, len);
+    errno = saved;
+}
+
+static char *sys_mremap(void *p, size_t old_len, size_t new_len) {
+    int saved = errno;
+    void *q = mremap(p, old_len, new_len, MREMAP_MAYMOVE);
+    errno = saved;
+    return q == MAP_FAILED ? NULL : q;
+}
+
+/* ============================================================================================
+ * Free lists
+ * ============================================================================================
+ *
+ * The caller holds the lock. A block is removed while its head still holds the size it was
+ * inserted with, since that size names its bin.
+ */
+
+static void bin_insert(block_t *b) {
+    unsigned i = bin_index(block_size(b));
+    b->prev = NULL;
+    b->next = heap.bins[i];
+    if (b->next != NULL) b->next->prev = b;
+    heap.bins[i] = b;
+    heap.bitmap[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+static void bin_remove(block_t *b) {
+    unsigned i = bin_index(block_size(b));
+    if (b->prev != NULL)
+        b->prev->next = b->next;
+    else
+        heap.bins[i] = b->next;
+    if (b->next != NULL) b->next->prev = b->prev;
+    if (heap.bins[i] == NULL) heap.bitmap[i / 64] &= ~((uint64_t)1 << (i % 64));
+}
+
+/* The first non-empty bin at index i or above, or NBINS. */
+static unsigned bin_next_nonempty(unsigned i) {
+    if (i >= NBINS) return NBINS;
+    unsigned w = i / 64;
+    uint64_t bits = heap.bitmap[w] & (~(uint64_t)0 << (i % 64));
+    while (bits == 0) {
+        if (++w == BITMAP_WORDS) return NBINS;
+        bits = heap.bitmap[w];
+    }
+    return w * 64 + (unsigned)__builtin_ctzll(bits);
+}
+
+/* Unlinks and returns a free block of at least size bytes, or NULL. The request's own bin may
+ * hold smaller blocks (ranged bins), so it is searched; any block of a later bin fits. */
+static block_t *bin_take(size_t size) {
+    unsigned i = bin_index(size);
+    for (block_t *b = heap.bins[i]; b != NULL; b = b->next) {
+        if (block_size(b) >= size) {
+            bin_remove(b);
+            return b;
+        }
+    }
+    unsigned j = bin_next_nonempty(i + 1);
+    if (j == NBINS) return NULL;
+    block_t *b = heap.bins[j];
+    bin_remove(b);
+    return b;
+}
+
+/* ============================================================================================
+ * Heap allocation, free and coalescing
+ * ============================================================================================
+ *
+ * Everything in this section runs with the lock held.
+ */
+
+/* b carries free tags but is in no bin: merges it with its free neighbours, bins the result
+ * and returns it. */
+static block_t *coalesce(block_t *b) {
+    size_t size = block_size(b);
+    block_t *next = block_next(b);
+    if (!block_inuse(next)) {
+        bin_remove(next);
+        size += block_size(next);
+    }
+    size_t prev_foot = *block_prev_foot(b);
+    if ((prev_foot & INUSE) == 0) {
+        block_t *prev = (block_t *)((char *)b - (prev_foot & ~FLAG_MASK));
+        bin_remove(prev);
+        size += block_size(prev);
+        b = prev;
+    }
+    block_set(b, size, 0);
+    bin_insert(b);
+    return b;
+}
+
+/* Cuts an in-use block down to size bytes when the rest can stand as a block of its own. */
+static void block_shrink(block_t *b, size_t size) {
+    size_t old = block_size(b);
+    if (old - size < MIN_BLOCK) return;
+    block_set(b, size, INUSE);
+    block_t *rest = (block_t *)((char *)b + size);
+    block_set(rest, old - size, 0);
+    coalesce(rest);
+}
+
+/* Carves a segment out of fresh memory [mem, mem + len) and bins its single free block. */
+static segment_t *segment_create(char *mem, size_t len, bool mapped) {
+    char *base = (char *)align_up((uintptr_t)mem, ALIGNMENT);
+    char *end = (char *)align_down((uintptr_t)mem + len, ALIGNMENT);
+    segment_t *s = (segment_t *)base;
+    s->end = end;
+    s->mapped = mapped;
+    s->prev = NULL;
+    s->next = heap.segments;
+    if (s->next != NULL) s->next->prev = s;
+    heap.segments = s;
+    *((size_t *)segment_first(s) - 1) = INUSE;
+    segment_epilogue(s)->head = INUSE;
+    block_t *b = segment_first(s);
+    block_set(b, (size_t)((char *)segment_epilogue(s) - (char *)b), 0);
+    bin_insert(b);
+    return s;
+}
+
+/* The program break moved up by len from s->end: the old epilogue becomes the header of a
+ * free block of len bytes, which merges with a free last block. */
+static void segment_extend(segment_t *s, size_t len) {
+    block_t *b = segment_epilogue(s);
+    s->end += len;
+    segment_epilogue(s)->head = INUSE;
+    block_set(b, len, 0);
+    coalesce(b);
+}
+
+static bool at_sbrk_top(block_t *b) {
+    return heap.sbrk_seg != NULL && b == segment_epilogue(heap.sbrk_seg);
+}
+
+/* Adds memory to the heap so that a free block of at least need bytes exists, or that the
+ * last block of the sbrk segment grew by at least need bytes. Tries sbrk first, then mmap. */
+static bool heap_grow(size_t need) {
+    /* Room for a new segment's overhead and for rounding a misaligned break both ways, in
+     * case the break is not where the sbrk segment ends. need <= MAX_REQUEST + 31. */
+    size_t want = need + SEGMENT_OVERHEAD + 2 * ALIGNMENT;
+    if (want < HEAP_GROW_MIN) want = HEAP_GROW_MIN;
+
+    char *brk = sys_sbrk(0);
+    if (brk != NULL) {
+        /* Keeps the break page-aligned, so extensions stay 16-aligned and trims whole pages. */
+        size_t incr = align_up((uintptr_t)brk + want, heap.page) - (uintptr_t)brk;
+        char *got = incr <= (size_t)PTRDIFF_MAX ? sys_sbrk((intptr_t)incr) : NULL;
+        if (got != NULL) {
+            if (heap.sbrk_seg != NULL && got == heap.sbrk_seg->end)
+                segment_extend(heap.sbrk_seg, incr);
+            else
+                heap.sbrk_seg = segment_create(got, incr, false);
+            return true;
+        }
+    }
+    size_t len = align_up(want < HEAP_MMAP_SEGMENT_MIN ? HEAP_MMAP_SEGMENT_MIN : want, heap.page);
+    char *mem = sys_mmap(len);
+    if (mem == NULL) return false;
+    segment_create(mem, len, true);
+    return true;
+}
+
+/* Gives the top of the sbrk segment back when top, a free block just binned, ends it and is
+ * large, unless some other code has moved the break since our last sbrk. */
+static void heap_trim(block_t *top) {
+    segment_t *s = heap.sbrk_seg;
+    size_t size = block_size(top);
+    if (size < heap.trim_threshold) return;
+    size_t release = align_down(size - HEAP_GROW_MIN, heap.page);
+    if (sys_sbrk(0) != s->end || sys_sbrk(-(intptr_t)release) == NULL) return;
+    bin_remove(top);
+    s->end -= release;
+    segment_epilogue(s)->head = INUSE;
+    block_set(top, size - release, 0);
+    bin_insert(top);
+}
+
+/* Unmaps a mapped segment that b, a free block just binned, covers whole. The newest segment
+ * stays, so that a program allocating and freeing one block does not map and unmap a segment
+ * each time. */
+static void segment_release(block_t *b) {
+    segment_t *s = (segment_t *)((char *)b - WORD - sizeof(segment_t));
+    if (!s->mapped || s == heap.segments) return;
+    bin_remove(b);
+    s->prev->next = s->next; /* s is not the list head, so it has a prev */
+    if (s->next != NULL) s->next->prev = s->prev;
+    sys_munmap(s, (size_t)(s->end - (char *)s));
+}
+
+/* Gives memory back to the system around b, a free block just binned. */
+static void heap_release(block_t *b) {
+    if (at_sbrk_top(block_next(b)))
+        heap_trim(b);
+    else if (*block_prev_foot(b) == INUSE && block_next(b)->head == INUSE)
+        segment_release(b); /* only sentinels have size 0: b spans its segment */
+}
+
+/* Returns the payload of an in-use block of at least size bytes, or NULL. */
+static void spans_flush_locked(void);
+
+static void *heap_alloc(size_t size) {
+    block_t *b = bin_take(size);
+    if (b == NULL) {
+        spans_flush_locked(); /* the calling thread's cached empty spans, before growing */
+        b = bin_take(size);
+    }
+    if (b == NULL) {
+        if (!heap_grow(size)) return NULL;
+        b = bin_take(size);
+    }
+    block_set(b, block_size(b), INUSE);
+    block_shrink(b, size);
+    return block_payload(b);
+}
+
+static void heap_free(block_t *b) {
+    block_set(b, block_size(b), 0);
+    heap_release(coalesce(b));
+}
+
+/* Resizes an in-use block to size bytes without moving it: shrinking splits; growing absorbs
+ * a free successor, extending the sbrk segment first when the block reaches its top. */
+static bool heap_resize(block_t *b, size_t size) {
+    size_t old = block_size(b);
+    if (old >= size) {
+        block_shrink(b, size);
+        return true;
+    }
+    block_t *next = block_next(b);
+    size_t avail = old + (block_inuse(next) ? 0 : block_size(next));
+    if (avail < size && at_sbrk_top(block_inuse(next) ? next : block_next(next))) {
+        if (!heap_grow(size - avail)) return false;
+        next = block_next(b); /* the extension merged into next, or is next now */
+        avail = old + (block_inuse(next) ? 0 : block_size(next));
+    }
+    if (avail < size) return false;
+    if (avail > old) {
+        bin_remove(next);
+        block_set(b, avail, INUSE);
+    }
+    block_shrink(b, size);
+    return true;
+}
+
+/* ============================================================================================
+ * Large blocks
+ * ============================================================================================
+ *
+ * No lock: a mapping belongs to one block, and the kernel serialises mmap and munmap.
+ */
+
+static inline size_t large_offset(block_t *b) {
+    return *block_prev_foot(b);
+}
+
+static inline size_t large_usable(block_t *b) {
+    return block_size(b) - large_offset(b) - WORD;
+}
+
+static char *large_cache_take(size_t len, size_t *got);
+
+/* Maps a block whose payload holds n bytes at a multiple of align (a power of two >= 16). */
+static void *large_alloc(size_t n, size_t align) {
+    if (n < ALIGNMENT) n = ALIGNMENT; /* keeps the payload inside the mapping */
+    size_t raw_len;
+    if (__builtin_add_overflow(n, align, &raw_len) || raw_len > MAX_REQUEST) return NULL;
+    /* The payload lands at most align bytes past the page-aligned start, and at least the
+     * offset word and the header (16 bytes) past it. */
+    raw_len = align_up(raw_len, heap.page);
+    if (align == ALIGNMENT) {
+        size_t got, len = align_up(n + 2 * WORD, heap.page);
+        char *base = large_cache_take(len, &got);
+        /* The whole mapping is used, even when larger than asked: its pages are resident
+         * already, and a block that grows (realloc) finds the room there. */
+        if (base != NULL) {
+            block_t *b = (block_t *)(base + WORD);
+            *block_prev_foot(b) = WORD;
+            b->head = got | MMAPPED | DIRTY | INUSE;
+            return block_payload(b);
+        }
+    }
+    char *raw = sys_mmap(raw_len);
+    if (raw == NULL) return NULL;
+    char *payload = (char *)align_up((uintptr_t)raw + 2 * WORD, align);
+    char *base = (char *)align_down((uintptr_t)payload - 2 * WORD, heap.page);
+    char *end = (char *)align_up((uintptr_t)payload + n, heap.page);
+    if (base > raw) sys_munmap(raw, (size_t)(base - raw));
+    if (raw + raw_len > end) sys_munmap(end, (size_t)(raw + raw_len - end));
+    block_t *b = payload_block(payload);
+    *block_prev_foot(b) = (size_t)((char *)b - base);
+    b->head = (size_t)(end - base) | MMAPPED | INUSE;
+    return payload;
+}
+
+/* realloc moves a block that grows to this size into a mapping of its own. */
+#ifndef REALLOC_MAP_MIN
+#define REALLOC_MAP_MIN ((size_t)64 << 10)
+#endif
+
+/* The dynamic mmap threshold never goes above this: bigger blocks always get a mapping. */
+#ifndef DYN_THRESHOLD_MAX
+#define DYN_THRESHOLD_MAX ((size_t)32 << 20)
+#endif
+
+/* Freed mappings of at most LARGE_CACHE_MAX bytes are kept, up to LARGE_CACHE_TOTAL bytes in
+ * LARGE_CACHE_SLOTS entries, so that a program cycling through large blocks does not pay an
+ * mmap, a munmap and a page fault per page each time (glibc gets the same by raising its
+ * mmap threshold). Guarded by the lock. */
+#define LARGE_CACHE_SLOTS 8
+#define LARGE_CACHE_MAX   ((size_t)8 << 20)
+#define LARGE_CACHE_TOTAL ((size_t)32 << 20)
+
+static struct {
+    char *base[LARGE_CACHE_SLOTS];
+    size_t len[LARGE_CACHE_SLOTS]; /* 0: the slot is empty */
+    size_t total;
+} large_cache;
+
+/* A cached mapping of at least len bytes (the best fit), or NULL; *got is its length. */
+static char *large_cache_take(size_t len, size_t *got) {
+    heap_lock();
+    int best = -1;
+    for (int i = 0; i < LARGE_CACHE_SLOTS; i++)
+        if (large_cache.len[i] >= len && (best < 0 || large_cache.len[i] < large_cache.len[best]))
+            best = i;
+    char *base = NULL;
+    if (best >= 0) {
+        base = large_cache.base[best];
+        *got = large_cache.len[best];
+        large_cache.total -= *got;
+        large_cache.len[best] = 0;
+    }
+    heap_unlock();
+    return base;
+}
+
+static void large_free(block_t *b) {
+    char *base = (char *)b - large_offset(b);
+    size_t len = block_size(b);
+    if (!heap.threshold_fixed && len > mmap_threshold() && len <= DYN_THRESHOLD_MAX) {
+        /* Like glibc: a program that frees a mapping of this size will likely ask for one
+         * again, and the heap serves it without system calls; the trim threshold follows so
+         * that the heap does not give such a block back at once. */
+        heap_lock();
+        __atomic_store_n(&heap.mmap_threshold, len, __ATOMIC_RELAXED);
+        heap.trim_threshold = 2 * len;
+        heap_unlock();
+    }
+    if (len <= LARGE_CACHE_MAX) {
+        heap_lock();
+        for (int i = 0; i < LARGE_CACHE_SLOTS; i++) {
+            if (large_cache.len[i] == 0 && large_cache.total + len <= LARGE_CACHE_TOTAL) {
+                large_cache.base[i] = base;
+                large_cache.len[i] = len;
+                large_cache.total += len;
+                heap_unlock();
+                return;
+            }
+        }
+        heap_unlock();
+    }
+    sys_munmap(base, len);
+}
+
+/* mremap keeps the offset within the mapping, so the payload stays 16-aligned (a larger
+ * alignment asked of memalign is not kept, which realloc does not promise). */
+static void *large_resize(block_t *b, size_t n) {
+    size_t off = large_offset(b);
+    size_t len = align_up(off + WORD + n, heap.page), old = block_size(b);
+    /* Keeps the room it has: a mapping taken from the cache may be much larger than asked. */
+    if (len <= old && (len >= old / 2 || old <= LARGE_CACHE_MAX)) return block_payload(b);
+    if (len > old && len < LARGE_CACHE_MAX) /* growing: leave room for more */
+        len = align_up(len + len / 8, heap.page);
+    size_t dirty = b->head & DIRTY;
+    char *base = sys_mremap((char *)b - off, old, len);
+    if (base == NULL) return NULL;
+    block_t *nb = (block_t *)(base + off);
+    nb->head = len | dirty | MMAPPED | INUSE;
+    return block_payload(nb);
+}
+
+/* ============================================================================================
+ * Size classes
+ * ============================================================================================
+ *
+ * Requests up to SMALL_MAX bytes are rounded up to one of NCLASSES block sizes: every multiple
+ * of 16 up to 128, then eight sizes per power of two. Invariants: class_size[c] % 16 == 0,
+ * class_size is increasing, and class_of(n) is the smallest c with class_size[c] >= n. The
+ * worst internal waste is an eighth of the block (above 128 bytes) or 15 bytes (below).
+ */
+
+#define NCLASSES 40
+/* Requests up to SMALL_MAX (a class size, at most 2048) are small blocks. */
+#ifndef SMALL_MAX
+#define SMALL_MAX ((size_t)2048)
+#endif
+
+static const uint32_t class_size[NCLASSES] = {
+    16,  32,  48,  64,   80,   96,   112,  128,  144,  160,  176,  192,  208, 224,
+    240, 256, 288, 320,  352,  384,  416,  448,  480,  512,  576,  640,  704, 768,
+    832, 896, 960, 1024, 1152, 1280, 1408, 1536, 1664, 1792, 1920, 2048,
+};
+
+/* class_index[(n + 15) / 16] is the class of a request of n <= SMALL_MAX bytes. */
+static uint8_t class_index[SMALL_MAX / 16 + 1];
+
+static void classes_init(void) {
+    unsigned c = 0;
+    for (size_t i = 0; i <= SMALL_MAX / 16; i++) {
+        while (class_size[c] < i * 16) c++;
+        class_index[i] = (uint8_t)c;
+    }
+}
+
+static inline unsigned class_of(size_t n) {
+    return class_index[(n + 15) >> 4];
+}
+
+/* ============================================================================================
+ * Spans and the span map
+ * ============================================================================================
+ *
+ * A span is SPAN_SIZE bytes at a SPAN_SIZE-aligned address, carved as one in-use block of
+ * the boundary-tag heap (so its block header sits 8 bytes before it and its footer in its
+ * last 16 bytes), and holds blocks of one size class for one thread heap, its owner:
+ *
+ *      span (64 KiB aligned)
+ *      v
+ *      +----------------+----------------+-------+-------+-----+-------+-----------+-------+
+ *      | owner's fields | remote fields  | block | block | ... | block | unused    | foot  |
+ *      | (lines 0-1)    | (line 2)       |       |       |     |       |           |       |
+ *      +----------------+----------------+-------+-------+-----+-------+-----------+-------+
+ *      <----- SPAN_HEADER (192) -------->^ data                        ^ end
+ *
+ * Invariants of a span s of class c (owner fields read and written by the owner only):
+ *   used == blocks handed out - blocks on the local free list - blocks collected from remote,
+ *   so used - |thread_free| == blocks the program holds;
+ *   |free| + (end - bump) / bsize + used == capacity;
+ *   bit (s >> SPAN_SHIFT) of the span map is set exactly while s is a live span.
+ * The remote fields live on their own cache line so that other threads' frees do not slow the
+ * owner's fast path. thread_free is a stack of blocks freed by other threads, pushed with
+ * CAS, taken whole by the owner with an exchange; its low bit, NOTIFIED, says the span was
+ * put on its heap's remote list and not yet taken from it, so a span is on that list at most
+ * once, and only a span with uncollected blocks (used > 0) can be on it.
+ */
+
+#define SPAN_SHIFT  16
+#define SPAN_SIZE   ((size_t)1 << SPAN_SHIFT)
+#define SPAN_HEADER ((size_t)192)
+#define SPAN_MAGIC  0x5ba75ba7u
+#define NOTIFIED    ((uintptr_t)1)
+
+enum span_state { SPAN_CURRENT, SPAN_AVAIL, SPAN_FULL, SPAN_EMPTY };
+
+struct theap;
+
+typedef struct span {
+    /* line 0: the owner's */
+    uint32_t magic;           /* SPAN_MAGIC while the span is live */
+    uint16_t cls;             /* size class (meaningless while SPAN_EMPTY) */
+    uint16_t state;           /* enum span_state */
+    uint32_t bsize;           /* class_size[cls] */
+    uint32_t capacity;        /* blocks that fit between data and end */
+    uint32_t used;            /* see the invariants above */
+    uint32_t pad0;            /* keeps the pointers 8-aligned */
+    struct theap *heap;       /* owner; never changes */
+    void *free;               /* local free list, linked through the first word */
+    char *bump;               /* next never-used block */
+    char *end;                /* past the last whole block */
+    struct span *next, *prev; /* the heap's avail list of cls, or its empty list */
+    /* line 1: other threads' */
+    _Alignas(64) _Atomic(uintptr_t) thread_free; /* remote frees | NOTIFIED */
+    struct span *remote_next;                    /* link on heap->remote */
+} span_t;
+
+_Static_assert(sizeof(span_t) <= SPAN_HEADER, "the span header must fit before the data");
+_Static_assert(SPAN_HEADER % ALIGNMENT == 0, "blocks must start 16-aligned");
+_Static_assert(SMALL_MAX * 16 <= SPAN_SIZE - SPAN_HEADER, "a span holds 16 blocks at least");
+
+/* The span map: one bit per SPAN_SIZE-aligned region of the 47-bit user address space, set
+ * while a span lives there. Two levels: MAP_ROOT leaves of MAP_LEAF_BITS bits, each leaf
+ * mapped on first use and never unmapped, so a reader needs no lock. */
+#define ADDR_BITS     47
+#define MAP_LEAF_BITS ((size_t)1 << 16)
+#define MAP_ROOT      ((size_t)1 << (ADDR_BITS - SPAN_SHIFT - 16))
+
+static _Atomic(uint64_t *) span_map[MAP_ROOT];
+
+__attribute__((always_inline)) static inline bool span_map_test(uintptr_t a) {
+    uintptr_t r = a >> SPAN_SHIFT;
+    if (r >> (ADDR_BITS - SPAN_SHIFT)) return false;
+    uint64_t *leaf = atomic_load_explicit(&span_map[r >> 16], memory_order_acquire);
+    if (leaf == NULL) return false;
+    size_t i = r & (MAP_LEAF_BITS - 1);
+    return (__atomic_load_n(&leaf[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+}
+
+/* Caller holds the lock. False when the leaf cannot be mapped. */
+static bool span_map_set(uintptr_t a, bool on) {
+    uintptr_t r = a >> SPAN_SHIFT;
+    if (r >> (ADDR_BITS - SPAN_SHIFT)) return false;
+    uint64_t *leaf = atomic_load_explicit(&span_map[r >> 16], memory_order_relaxed);
+    if (leaf == NULL) {
+        if (!on) return true;
+        leaf = (uint64_t *)sys_mmap(MAP_LEAF_BITS / 8);
+        if (leaf == NULL) return false;
+        atomic_store_explicit(&span_map[r >> 16], leaf, memory_order_release);
+    }
+    size_t i = r & (MAP_LEAF_BITS - 1);
+    uint64_t bit = (uint64_t)1 << (i % 64);
+    if (on)
+        __atomic_fetch_or(&leaf[i / 64], bit, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&leaf[i / 64], ~bit, __ATOMIC_RELAXED);
+    return true;
+}
+
+/* ============================================================================================
+ * Thread heaps
+ * ============================================================================================
+ *
+ * Each thread allocates small blocks from its own heap, reached through a thread-local
+ * pointer, without a lock. Per class: cur, the span allocated from; avail, spans with free
+ * blocks; full spans are on no list (a free puts them back on avail). Empty spans wait on a
+ * short per-heap list (at most EMPTY_CACHE) before going back to the boundary-tag heap, and
+ * that list is flushed whenever the boundary-tag heap would otherwise grow.
+ * Heaps are never destroyed: when a thread exits its heap is orphaned (blocks still live in
+ * its spans stay where they are, other threads' frees still reach it through remote) and the
+ * next new thread adopts it. A block freed by a thread other than its span's owner goes on
+ * the span's thread_free; remote is a CAS stack of such spans, taken whole by the owner.
+ */
+
+static void *heap_alloc_aligned(size_t align, size_t size);
+
+#ifndef EMPTY_CACHE
+#define EMPTY_CACHE 4
+#endif
+
+typedef struct theap {
+    span_t *cur[NCLASSES];
+    span_t *avail[NCLASSES];
+    span_t *empty; /* empty spans, linked through next */
+    unsigned nempty;
+    bool orphan;                           /* no thread owns it (guarded by the lock) */
+    struct theap *all_next;                /* every heap (guarded by the lock) */
+    struct theap *orphan_next;             /* orphans (guarded by the lock) */
+    uint64_t requests[NCLASSES];           /* small allocations served */
+    uint64_t frees[NCLASSES];              /* blocks returned to this heap's spans */
+    uint64_t nspans[NCLASSES];             /* spans of each class held */
+    _Alignas(64) _Atomic(span_t *) remote; /* spans with remote frees to collect */
+} theap_t;
+
+static _Thread_local theap_t *tls_heap __attribute__((tls_model("initial-exec")));
+static theap_t *all_heaps, *orphan_heaps; /* guarded by the lock */
+static inline span_t *span_of(void *p) {
+    return (span_t *)((uintptr_t)p & ~(uintptr_t)(SPAN_SIZE - 1));
+}
+
+__attribute__((noinline)) static void avail_push(theap_t *h, span_t *s) {
+    s->state = SPAN_AVAIL;
+    s->prev = NULL;
+    s->next = h->avail[s->cls];
+    if (s->next != NULL) s->next->prev = s;
+    h->avail[s->cls] = s;
+}
+
+static void avail_remove(theap_t *h, span_t *s) {
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        h->avail[s->cls] = s->next;
+    if (s->next != NULL) s->next->prev = s->prev;
+}
+
+/* Lock held: gives the span's block back to the boundary-tag heap. */
+static void span_release_locked(span_t *s) {
+    s->magic = 0;
+    span_map_set((uintptr_t)s, false);
+    heap_free(payload_block(s));
+}
+
+/* Lock held: empties the calling thread's cache of empty spans and its empty current spans. */
+static void spans_flush_locked(void) {
+    theap_t *h = tls_heap;
+    if (h == NULL) return;
+    while (h->empty != NULL) {
+        span_t *s = h->empty;
+        h->empty = s->next;
+        span_release_locked(s);
+    }
+    h->nempty = 0;
+    for (unsigned c = 0; c < NCLASSES; c++) {
+        span_t *s = h->cur[c];
+        if (s != NULL && s->used == 0) {
+            h->cur[c] = NULL;
+            h->nspans[c]--;
+            span_release_locked(s);
+        }
+    }
+}
+
+/* s just became empty and is not current: cache it or give it back. */
+__attribute__((noinline)) static void span_retire(theap_t *h, span_t *s) {
+    if (s->state == SPAN_AVAIL) avail_remove(h, s);
+    h->nspans[s->cls]--;
+    s->state = SPAN_EMPTY;
+    if (h->nempty < EMPTY_CACHE) {
+        s->next = h->empty;
+        h->empty = s;
+        h->nempty++;
+        return;
+    }
+    heap_lock();
+    span_release_locked(s);
+    heap_unlock();
+}
+
+/* Moves the blocks other threads freed back to their spans' local free lists. */
+static void heap_collect(theap_t *h) {
+    if (atomic_load_explicit(&h->remote, memory_order_relaxed) == NULL) return;
+    span_t *s = atomic_exchange_explicit(&h->remote, NULL, memory_order_acquire);
+    while (s != NULL) {
+        span_t *next = s->remote_next;
+        uintptr_t list = atomic_exchange_explicit(&s->thread_free, 0, memory_order_acquire);
+        void *b = (void *)(list & ~NOTIFIED);
+        uint32_t n = 0;
+        while (b != NULL) {
+            void *nb = *(void **)b;
+            *(void **)b = s->free;
+            s->free = b;
+            n++;
+            b = nb;
+        }
+        s->used -= n;
+        h->frees[s->cls] += n;
+        if (s->state != SPAN_CURRENT) {
+            if (s->used == 0)
+                span_retire(h, s);
+            else if (s->state == SPAN_FULL)
+                avail_push(h, s);
+        }
+        s = next;
+    }
+}
+
+static void span_init(theap_t *h, span_t *s, unsigned c) {
+    s->magic = SPAN_MAGIC;
+    s->cls = (uint16_t)c;
+    s->state = SPAN_CURRENT;
+    s->bsize = class_size[c];
+    s->capacity = (uint32_t)((SPAN_SIZE - OVERHEAD - SPAN_HEADER) / class_size[c]);
+    s->used = 0;
+    s->heap = h;
+    s->free = NULL;
+    s->bump = (char *)s + SPAN_HEADER;
+    s->end = s->bump + (size_t)s->capacity * class_size[c];
+    s->next = s->prev = NULL;
+    h->nspans[c]++;
+}
+
+/* A fresh span for h, carved from the boundary-tag heap, or NULL. */
+static span_t *span_new(theap_t *h, unsigned c) {
+    heap_lock();
+    void *p = heap_alloc_aligned(SPAN_SIZE, SPAN_SIZE);
+    if (p != NULL && !span_map_set((uintptr_t)p, true)) {
+        heap_free(payload_block(p));
+        p = NULL;
+    }
+    if (p != NULL) {
+        span_t *s = p;
+        atomic_init(&s->thread_free, 0);
+        s->remote_next = NULL;
+        span_init(h, s, c);
+    }
+    heap_unlock();
+    return p;
+}
+
+static theap_t *heap_adopt(void);
+
+/* Moves up to REFILL never-used blocks from the bump area to the (empty) free list, so that
+ * the next allocations take the fast path; a fresh span's pages are touched only as needed. */
+#define REFILL 32
+static void span_refill(span_t *s) {
+    char *b = s->bump;
+    size_t k = (size_t)(s->end - b) / s->bsize;
+    if (k > REFILL) k = REFILL;
+    for (size_t i = 0; i + 1 < k; i++) *(void **)(b + i * s->bsize) = b + (i + 1) * s->bsize;
+    *(void **)(b + (k - 1) * s->bsize) = NULL;
+    s->free = b;
+    s->bump = b + k * s->bsize;
+}
+
+/* The slow path of small_alloc: cur[c] has no free block. */
+static void *small_alloc_slow(theap_t *h, unsigned c) {
+    heap_collect(h);
+    span_t *s = h->cur[c];
+    if (s != NULL) {
+        if (s->free == NULL && s->bump < s->end) span_refill(s);
+        if (s->free == NULL) {
+            s->state = SPAN_FULL;
+            h->cur[c] = s = NULL;
+        }
+    }
+    if (s == NULL) {
+        if ((s = h->avail[c]) != NULL) {
+            avail_remove(h, s);
+            s->state = SPAN_CURRENT;
+        } else if ((s = h->empty) != NULL) {
+            h->empty = s->next;
+            h->nempty--;
+            span_init(h, s, c);
+        } else if ((s = span_new(h, c)) == NULL) {
+            return NULL;
+        }
+        h->cur[c] = s;
+        if (s->free == NULL) span_refill(s);
+    }
+    void *b = s->free;
+    s->free = *(void **)b;
+    s->used++;
+    h->requests[c]++;
+    return b;
+}
+
+__attribute__((always_inline)) static inline void *small_alloc(size_t n) {
+    theap_t *h = tls_heap;
+    if (__builtin_expect(h == NULL, 0)) {
+        heap_init();
+        if ((h = heap_adopt()) == NULL) return NULL;
+    }
+    unsigned c = class_of(n);
+    span_t *s = h->cur[c];
+    if (__builtin_expect(s != NULL, 1)) {
+        void *b = s->free;
+        if (__builtin_expect(b != NULL, 1)) {
+            s->free = *(void **)b;
+            s->used++;
+            h->requests[c]++;
+            return b;
+        }
+    }
+    return small_alloc_slow(h, c);
+}
+
+__attribute__((noinline)) static void small_free_remote(span_t *s, void *p) {
+    uintptr_t old = atomic_load_explicit(&s->thread_free, memory_order_relaxed), new;
+    do {
+        *(void **)p = (void *)(old & ~NOTIFIED);
+        new = (uintptr_t)p | NOTIFIED;
+    } while (!atomic_compare_exchange_weak_explicit(&s->thread_free, &old, new,
+                                                    memory_order_release, memory_order_relaxed));
+    if (old & NOTIFIED) return; /* already on its heap's list */
+    theap_t *h = s->heap;
+    span_t *head = atomic_load_explicit(&h->remote, memory_order_relaxed);
+    do s->remote_next = head;
+    while (!atomic_compare_exchange_weak_explicit(&h->remote, &head, s, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+/* The door for small blocks: checks that p is a block of a live span. */
+__attribute__((always_inline)) static inline span_t *small_check(void *p, const char *op) {
+    span_t *s = span_of(p);
+    if (s->magic != SPAN_MAGIC) die(op, "corrupted span header", p);
+    if ((char *)p < (char *)s + SPAN_HEADER || (char *)p >= s->end || (uintptr_t)p % ALIGNMENT)
+        die(op, "invalid pointer (not a block of its span)", p);
+    return s;
+}
+
+__attribute__((always_inline)) static inline void small_free(span_t *s, void *p) {
+    theap_t *h = tls_heap;
+    if (__builtin_expect(s->heap != h, 0)) {
+        small_free_remote(s, p);
+        return;
+    }
+    *(void **)p = s->free;
+    s->free = p;
+    s->used--;
+    h->frees[s->cls]++;
+    if (__builtin_expect(s->state != SPAN_CURRENT, 0)) {
+        if (s->used == 0)
+            span_retire(h, s);
+        else if (s->state == SPAN_FULL)
+            avail_push(h, s);
+    }
+}
+
+/* The thread's heap: an orphan if there is one, else a new one (NULL when out of memory). */
+static theap_t *heap_adopt(void) {
+    heap_lock();
+    theap_t *h = orphan_heaps;
+    if (h != NULL) {
+        orphan_heaps = h->orphan_next;
+        h->orphan = false;
+    } else {
+        void *p = heap_alloc_aligned(64, align_up(sizeof(theap_t) + OVERHEAD, ALIGNMENT));
+        if (p != NULL) {
+            h = p;
+            memset(h, 0, sizeof *h);
+            h->all_next = all_heaps;
+            all_heaps = h;
+        }
+    }
+    heap_unlock();
+    if (h == NULL) return NULL;
+    tls_heap = h;
+    if (atomic_load(&heap_key_ok)) pthread_setspecific(heap_key, h);
+    heap_collect(h);
+    return h;
+}
+
+/* Thread exit: collects, gives back what is empty, and orphans the heap. */
+static void heap_abandon(void *arg) {
+    theap_t *h = arg;
+    heap_collect(h);
+    heap_lock();
+    spans_flush_locked();
+    tls_heap = NULL;
+    h->orphan = true;
+    h->orphan_next = orphan_heaps;
+    orphan_heaps = h;
+    heap_unlock();
+}
+
+/* ============================================================================================
+ * Allocation paths shared by the public functions
+ * ============================================================================================
+ *
+ * These return NULL on failure and leave errno alone; the public functions set it.
+ */
+
+/* Medium and large requests: kept out of line so that the small fast path needs no stack frame. */
+__attribute__((noinline)) static void *alloc_big(size_t n) {
+    heap_init();
+    size_t size;
+    if (!request_block_size(n, &size)) return NULL;
+    if (n >= mmap_threshold()) return large_alloc(n, ALIGNMENT);
+    heap_lock();
+    void *p = heap_alloc(size);
+    heap_unlock();
+    return p;
+}
+
+__attribute__((always_inline)) static inline void *alloc_any(size_t n) {
+    if (__builtin_expect(n <= SMALL_MAX, 1)) return small_alloc(n);
+    return alloc_big(n);
+}
+
+/* The single door through which every pointer from the user passes: aborts on anything that
+ * cannot be a live block of ours rather than corrupt the heap with it. */
+static block_t *user_block(void *p, const char *op) {
+    heap_init(); /* a forged pointer may come before any allocation; the checks need the page */
+    if ((uintptr_t)p % ALIGNMENT != 0) die(op, "invalid pointer (misaligned)", p);
+    block_t *b = payload_block(p);
+    size_t head = b->head;
+    if ((head & INUSE) == 0) die(op, "block not in use (double free or invalid pointer)", p);
+    if (head & MMAPPED) {
+        size_t len = head & ~FLAG_MASK, off = large_offset(b);
+        if ((head & FLAG_MASK & ~DIRTY) != (MMAPPED | INUSE) || len % heap.page != 0 ||
+            off % ALIGNMENT != WORD || off >= len - WORD || ((uintptr_t)b - off) % heap.page != 0)
+            die(op, "corrupted large block header", p);
+    } else {
+        if ((head & FLAG_MASK) != INUSE || (head & ~FLAG_MASK) < MIN_BLOCK)
+            die(op, "corrupted block header", p);
+        if (*block_foot(b) != head)
+            die(op, "block footer disagrees with header (overflow past the block?)", p);
+    }
+    return b;
+}
+
+static size_t block_usable(block_t *b) {
+    return (b->head & MMAPPED) ? large_usable(b) : block_size(b) - OVERHEAD;
+}
+
+static void free_block(block_t *b) {
+    if (b->head & MMAPPED) {
+        large_free(b);
+        return;
+    }
+    heap_lock();
+    heap_free(b);
+    heap_unlock();
+}
+
+/* ============================================================================================
+ * Aligned family
+ * ============================================================================================
+ */
+
+/* In the heap, takes a block with room to slide the payload up to the alignment; the slack
+ * in front (at least MIN_BLOCK when not empty) and the excess behind are freed again. */
+static void *heap_alloc_aligned(size_t align, size_t size) {
+    void *p = heap_alloc(size + align + MIN_BLOCK);
+    if (p == NULL) return NULL;
+    block_t *b = payload_block(p);
+    uintptr_t at = align_up((uintptr_t)p, align);
+    /* A lead of 16 bytes cannot stand as a block; the next aligned address is align further
+     * and the request reserved align + MIN_BLOCK for slack, which covers align + 16. */
+    if (at != (uintptr_t)p && at - (uintptr_t)p < MIN_BLOCK) at += align;
+    if (at != (uintptr_t)p) {
+        size_t lead = at - (uintptr_t)p, total = block_size(b);
+        block_t *nb = payload_block((void *)at);
+        block_set(nb, total - lead, INUSE);
+        block_set(b, lead, 0);
+        coalesce(b);
+        b = nb;
+    }
+    block_shrink(b, size);
+    return block_payload(b);
+}
+
+/* align is a power of two. */
+static void *alloc_aligned(size_t align, size_t n) {
+    if (align <= ALIGNMENT) return alloc_any(n);
+    heap_init();
+    size_t size;
+    if (!request_block_size(n, &size) || align > MAX_REQUEST) return NULL;
+    size_t need = size + align + MIN_BLOCK; /* both terms below 2^63: no overflow */
+    if (need > MAX_REQUEST) return NULL;
+    if (need >= mmap_threshold()) return large_alloc(n, align);
+    heap_lock();
+    void *p = heap_alloc_aligned(align, size);
+    heap_unlock();
+    return p;
+}
+
+static bool is_power_of_two(size_t x) {
+    return x != 0 && (x & (x - 1)) == 0;
+}
+
+/* ============================================================================================
+ * Public API
+ * ============================================================================================
+ */
+
+void *malloc(size_t n) {
+    void *p = alloc_any(n);
+    if (p == NULL) errno = ENOMEM;
+    return p;
+}
+
+__attribute__((noinline)) static void free_big(void *p) {
+    free_block(user_block(p, "free"));
+}
+
+void free(void *p) {
+    if (p == NULL) return;
+    if (__builtin_expect(span_map_test((uintptr_t)p), 1)) {
+        small_free(small_check(p, "free"), p);
+        return;
+    }
+    free_big(p);
+}
+
+void *calloc(size_t nmemb, size_t size) {
+    size_t n;
+    if (__builtin_mul_overflow(nmemb, size, &n)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = alloc_any(n);
+    if (p == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (n <= SMALL_MAX || (payload_block(p)->head & (MMAPPED | DIRTY)) != MMAPPED)
+        memset(p, 0, n); /* fresh mappings are zero */
+    return p;
+}
+
+/* realloc(p, 0) frees p and returns NULL, like glibc, which the programs run under
+ * LD_PRELOAD were written against. A failed realloc leaves p allocated and unchanged. */
+void *realloc(void *p, size_t n) {
+    if (p == NULL) return malloc(n);
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    if (span_map_test((uintptr_t)p)) {
+        span_t *s = small_check(p, "realloc");
+        if (n <= s->bsize && (n > s->bsize / 2 || n > SMALL_MAX / 2 || s->bsize <= 64)) return p;
+        void *q = malloc(n);
+        if (q == NULL) return NULL;
+        memcpy(q, p, n < s->bsize ? n : s->bsize);
+        small_free(s, p);
+        return q;
+    }
+    block_t *b = user_block(p, "realloc");
+    size_t size;
+    if (!request_block_size(n, &size)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* Blocks that grow past REALLOC_MAP_MIN move to a mapping of their own, and mremap then
+     * grows them without copying (unless HEAPLAB_MMAP_THRESHOLD fixed where mappings start). */
+    size_t map_min = heap.threshold_fixed ? mmap_threshold() : REALLOC_MAP_MIN;
+    if (b->head & MMAPPED) {
+        if (n >= map_min || n >= mmap_threshold()) {
+            void *q = large_resize(b, n);
+            if (q == NULL) errno = ENOMEM;
+            return q;
+        }
+    } else {
+        size_t usable = block_usable(b);
+        if (n <= usable && n >= usable / 2) return p; /* keep the room it has */
+        heap_lock();
+        bool in_place = heap_resize(b, size);
+        heap_unlock();
+        if (in_place) return p;
+    }
+    /* A block that moves to grow leaves room for the next growth (a vector, a string). */
+    size_t grown = n + n / 4;
+    void *q = NULL;
+    if (n >= map_min && (b->head & MMAPPED) == 0 && n > block_usable(b))
+        q = large_alloc(n, ALIGNMENT);
+    else if (grown < mmap_threshold() && grown > n)
+        q = alloc_any(grown);
+    if (q == NULL) q = alloc_any(n);
+    if (q == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t keep = block_usable(b);
+    memcpy(q, p, keep < n ? keep : n);
+    free_block(b);
+    return q;
+}
+
+int posix_memalign(void **memptr, size_t alignment, size_t n) {
+    if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0) return EINVAL;
+    void *p = alloc_aligned(alignment, n);
+    if (p == NULL) return ENOMEM;
+    *memptr = p;
+    return 0;
+}
+
+void *aligned_alloc(size_t alignment, size_t n) {
+    if (!is_power_of_two(alignment)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    void *p = alloc_aligned(alignment, n);
+    if (p == NULL) errno = ENOMEM;
+    return p;
+}
+
+/* Like glibc, memalign rounds an alignment that is not a power of two up to one. */
+void *memalign(size_t alignment, size_t n) {
+    if (alignment > MAX_REQUEST) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t align = ALIGNMENT;
+    while (align < alignment) align <<= 1;
+    void *p = alloc_aligned(align, n);
+    if (p == NULL) errno = ENOMEM;
+    return p;
+}
+
+void *valloc(size_t n) {
+    heap_init();
+    return memalign(heap.page, n);
+}
+
+void *pvalloc(size_t n) {
+    heap_init();
+    if (n > MAX_REQUEST) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return memalign(heap.page, align_up(n, heap.page));
+}
+
+size_t malloc_usable_size(void *p) {
+    if (p == NULL) return 0;
+    if (span_map_test((uintptr_t)p)) return small_check(p, "malloc_usable_size")->bsize;
+    return block_usable(user_block(p, "malloc_usable_size"));
+}
+
+/* ============================================================================================
+ * Heap check
+ * ============================================================================================
+ */
+
+__attribute__((format(printf, 1, 2))) static int check_failed(const char *fmt, ...) {
+    static const char prefix[] = "alloc_check_heap: ";
+    char buf[256];
+    memcpy(buf, prefix, sizeof prefix - 1);
+    size_t len = sizeof prefix - 1, room = sizeof buf - len - 1; /* one byte for the newline */
+    va_list ap;
+    va_start(ap, fmt);
+    int more = vsnprintf(buf + len, room, fmt, ap);
+    va_end(ap);
+    if (more > 0) len += (size_t)more < room ? (size_t)more : room - 1; /* truncated */
+    buf[len++] = '\n';
+    ssize_t w = write(STDERR_FILENO, buf, len);
+    (void)w;
+    return 0;
+}
+
+/* Do b and the size in its head lie inside one segment, so that its footer can be read?
+ * (Bounds only; the caller checks the tags.) */
+static bool block_in_heap(block_t *b) {
+    for (segment_t *s = heap.segments; s != NULL; s = s->next) {
+        char *first = (char *)segment_first(s), *epilogue = (char *)segment_epilogue(s);
+        if ((char *)b >= first && (char *)b < epilogue)
+            return block_size(b) >= MIN_BLOCK && block_size(b) <= (size_t)(epilogue - (char *)b);
+    }
+    return false;
+}
+
+static int check_locked(void) {
+    size_t free_in_bin[NBINS] = {0}; /* free blocks met by the walk, per bin */
+
+    for (segment_t *s = heap.segments, *prev = NULL; s != NULL; prev = s, s = s->next) {
+        if (s->prev != prev)
+            return check_failed("segment %p: back link %p, expected %p", (void *)s, (void *)s->prev,
+                                (void *)prev);
+        if ((uintptr_t)s % ALIGNMENT != 0 || (uintptr_t)s->end % ALIGNMENT != 0 ||
+            s->end < (char *)s + SEGMENT_OVERHEAD + MIN_BLOCK)
+            return check_failed("segment %p: bad bounds (end %p)", (void *)s, (void *)s->end);
+        if (*((size_t *)segment_first(s) - 1) != INUSE)
+            return check_failed("segment %p: prologue footer overwritten (0x%zx)", (void *)s,
+                                *((size_t *)segment_first(s) - 1));
+        block_t *epilogue = segment_epilogue(s);
+        bool prev_free = false;
+        for (block_t *b = segment_first(s); b != epilogue; b = block_next(b)) {
+            size_t size = block_size(b);
+            if ((uintptr_t)b % ALIGNMENT != WORD)
+                return check_failed("block %p: misaligned (payload not 16-aligned)", (void *)b);
+            if ((b->head & FLAG_MASK & ~INUSE) != 0)
+                return check_failed("block %p: stray flags in header 0x%zx", (void *)b, b->head);
+            if (size < MIN_BLOCK || size > (size_t)((char *)epilogue - (char *)b))
+                return check_failed("block %p: size %zu runs outside segment %p", (void *)b, size,
+                                    (void *)s);
+            if (*block_foot(b) != b->head)
+                return check_failed("block %p: header 0x%zx != footer 0x%zx", (void *)b, b->head,
+                                    *block_foot(b));
+            if (!block_inuse(b)) {
+                if (prev_free)
+                    return check_failed("block %p: free and adjacent to a free block", (void *)b);
+                free_in_bin[bin_index(size)]++;
+            }
+            prev_free = !block_inuse(b);
+        }
+        if (epilogue->head != INUSE)
+            return check_failed("segment %p: epilogue overwritten (0x%zx)", (void *)s,
+                                epilogue->head);
+    }
+
+    for (unsigned i = 0; i < NBINS; i++) {
+        bool bit = (heap.bitmap[i / 64] >> (i % 64)) & 1;
+        if (bit != (heap.bins[i] != NULL))
+            return check_failed("bin %u: bitmap bit %d but list %s", i, bit,
+                                heap.bins[i] != NULL ? "non-empty" : "empty");
+        size_t listed = 0;
+        block_t *prev = NULL;
+        for (block_t *b = heap.bins[i]; b != NULL; prev = b, b = b->next) {
+            if (++listed > free_in_bin[i])
+                return check_failed("bin %u: lists more blocks than the heap has free of its "
+                                    "sizes (cycle or stray entry at %p)",
+                                    i, (void *)b);
+            if ((uintptr_t)b % ALIGNMENT != WORD || !block_in_heap(b))
+                return check_failed("bin %u: entry %p is not a block of the heap", i, (void *)b);
+            if (block_inuse(b)) return check_failed("bin %u: entry %p is in use", i, (void *)b);
+            if (*block_foot(b) != b->head)
+                return check_failed("bin %u: entry %p: header 0x%zx != footer 0x%zx", i, (void *)b,
+                                    b->head, *block_foot(b));
+            if (bin_index(block_size(b)) != i)
+                return check_failed("bin %u: entry %p of size %zu belongs in bin %u", i, (void *)b,
+                                    block_size(b), bin_index(block_size(b)));
+            if (b->prev != prev)
+                return check_failed("bin %u: entry %p: back link %p, expected %p", i, (void *)b,
+                                    (void *)b->prev, (void *)prev);
+        }
+        if (listed != free_in_bin[i])
+            return check_failed("bin %u: %zu free blocks of its sizes in the heap, %zu listed", i,
+                                free_in_bin[i], listed);
+    }
+    return 1;
+}
+
+/* The spans: every in-use heap block whose payload is a span-aligned address marked in the
+ * span map. Spans of the calling thread's heap and of orphans are checked whole; those of
+ * other threads' heaps, which their owners change without the lock, only in their fixed
+ * fields. */
+static bool heap_known(const theap_t *h) {
+    for (theap_t *k = all_heaps; k != NULL; k = k->all_next)
+        if (k == h) return true;
+    return false;
+}
+
+static int check_span(span_t *s, uint64_t counted[NCLASSES]) {
+    if (s->magic != SPAN_MAGIC) return check_failed("span %p: bad magic 0x%x", (void *)s, s->magic);
+    if (!heap_known(s->heap))
+        return check_failed("span %p: owner %p is not a thread heap", (void *)s, (void *)s->heap);
+    if (s->state > SPAN_EMPTY) return check_failed("span %p: bad state %u", (void *)s, s->state);
+    if (s->heap != tls_heap && !s->heap->orphan) return 1;
+    if (s->state == SPAN_EMPTY) {
+        if (s->used != 0) return check_failed("span %p: empty but %u used", (void *)s, s->used);
+        return 1;
+    }
+    unsigned c = s->cls;
+    if (c >= NCLASSES || s->bsize != class_size[c])
+        return check_failed("span %p: class %u with block size %u", (void *)s, c, s->bsize);
+    char *data = (char *)s + SPAN_HEADER;
+    if (s->capacity != (SPAN_SIZE - OVERHEAD - SPAN_HEADER) / s->bsize ||
+        s->end != data + (size_t)s->capacity * s->bsize || s->bump < data || s->bump > s->end ||
+        (size_t)(s->bump - data) % s->bsize != 0)
+        return check_failed("span %p: bad bounds (capacity %u, bump %p, end %p)", (void *)s,
+                            s->capacity, (void *)s->bump, (void *)s->end);
+    size_t nfree = 0;
+    for (char *b = s->free; b != NULL; b = *(char **)b) {
+        if (b < data || b >= s->bump || (size_t)(b - data) % s->bsize != 0)
+            return check_failed("span %p: free-list entry %p is not a used block of it", (void *)s,
+                                (void *)b);
+        if (++nfree > s->capacity)
+            return check_failed("span %p: free list longer than capacity (cycle)", (void *)s);
+    }
+    size_t fresh = (size_t)(s->end - s->bump) / s->bsize;
+    if (s->used + nfree + fresh != s->capacity)
+        return check_failed("span %p: used %u + free %zu + never used %zu != capacity %u",
+                            (void *)s, s->used, nfree, fresh, s->capacity);
+    if ((s->state == SPAN_CURRENT) != (s->heap->cur[c] == s))
+        return check_failed("span %p: state %u but heap's current span of class %u is %p",
+                            (void *)s, s->state, c, (void *)s->heap->cur[c]);
+    if (s->state == SPAN_FULL && (s->free != NULL || fresh != 0))
+        return check_failed("span %p: marked full with free blocks", (void *)s);
+    if (s->heap == tls_heap) counted[c]++;
+    return 1;
+}
+
+static int check_spans_locked(void) {
+    uint64_t counted[NCLASSES] = {0};
+    for (segment_t *seg = heap.segments; seg != NULL; seg = seg->next) {
+        block_t *epilogue = segment_epilogue(seg);
+        for (block_t *b = segment_first(seg); b != epilogue; b = block_next(b)) {
+            uintptr_t p = (uintptr_t)block_payload(b);
+            if (!block_inuse(b) || p % SPAN_SIZE != 0 || !span_map_test(p)) continue;
+            if (block_size(b) != SPAN_SIZE)
+                return check_failed("span %p: its heap block has size %zu", (void *)p,
+                                    block_size(b));
+            if (!check_span((span_t *)p, counted)) return 0;
+        }
+    }
+    theap_t *h = tls_heap;
+    for (unsigned c = 0; h != NULL && c < NCLASSES; c++) {
+        if (counted[c] != h->nspans[c])
+            return check_failed("thread heap %p: %llu spans of class %u found, %llu counted",
+                                (void *)h, (unsigned long long)counted[c], c,
+                                (unsigned long long)h->nspans[c]);
+        for (span_t *s = h->avail[c]; s != NULL; s = s->next)
+            if (s->state != SPAN_AVAIL || s->cls != c)
+                return check_failed("thread heap %p: avail list of class %u holds span %p",
+                                    (void *)h, c, (void *)s);
+    }
+    return 1;
+}
+
+/* ============================================================================================
+ * Heap report and dump
+ * ============================================================================================
+ *
+ * Both format on the stack and write(2) to standard error, like glibc's malloc_stats: they
+ * never allocate, so they can run between any two allocation calls. Counters of other
+ * threads are read without stopping them, so a report taken while they run is approximate.
+ */
+
+__attribute__((format(printf, 1, 2))) static void report(const char *fmt, ...) {
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (len <= 0) return;
+    ssize_t w = write(STDERR_FILENO, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf - 1);
+    (void)w;
+}
+
+void malloc_stats(void) {
+    heap_init();
+    unsigned long long blocks[NCLASSES] = {0}, req[NCLASSES] = {0}, fr[NCLASSES] = {0};
+    unsigned long long heaps = 0, spans = 0;
+    heap_lock();
+    for (theap_t *h = all_heaps; h != NULL; h = h->all_next) {
+        heaps++;
+        for (unsigned c = 0; c < NCLASSES; c++) {
+            uint64_t n = __atomic_load_n(&h->nspans[c], __ATOMIC_RELAXED);
+            spans += n;
+            blocks[c] += n * ((SPAN_SIZE - OVERHEAD - SPAN_HEADER) / class_size[c]);
+            req[c] += __atomic_load_n(&h->requests[c], __ATOMIC_RELAXED);
+            fr[c] += __atomic_load_n(&h->frees[c], __ATOMIC_RELAXED);
+        }
+    }
+    unsigned long long heap_bytes = 0, free_bytes = 0;
+    for (segment_t *s = heap.segments; s != NULL; s = s->next) {
+        heap_bytes += (unsigned long long)(s->end - (char *)s);
+        block_t *epilogue = segment_epilogue(s);
+        for (block_t *b = segment_first(s); b != epilogue; b = block_next(b))
+            if (!block_inuse(b)) free_bytes += block_size(b);
+    }
+    heap_unlock();
+    unsigned long long tb = 0, tu = 0, tr = 0, tf = 0;
+    report("malloc_stats: class   size     blocks     in-use       free   requests      frees\n");
+    for (unsigned c = 0; c < NCLASSES; c++) {
+        unsigned long long used = req[c] - fr[c];
+        report("malloc_stats: %5u %6u %10llu %10llu %10llu %10llu %10llu\n", c, class_size[c],
+               blocks[c], used, blocks[c] - used, req[c], fr[c]);
+        tb += blocks[c];
+        tu += used;
+        tr += req[c];
+        tf += fr[c];
+    }
+    report("malloc_stats: total        %10llu %10llu %10llu %10llu %10llu\n", tb, tu, tb - tu, tr,
+           tf);
+    report("malloc_stats: thread heaps %llu, spans %llu of %zu bytes\n", heaps, spans, SPAN_SIZE);
+    report("malloc_stats: heap %llu bytes, %llu free; mmap threshold %zu\n", heap_bytes, free_bytes,
+           mmap_threshold());
+}
+
+/* One line per heap block, with spans as such. The lock is held. */
+static void dump_locked(void) {
+    report("heap dump: begin\n");
+    for (segment_t *s = heap.segments; s != NULL; s = s->next) {
+        report("heap dump: segment %p-%p %s\n", (void *)s, (void *)s->end,
+               s->mapped ? "mmap" : "sbrk");
+        block_t *epilogue = segment_epilogue(s);
+        for (block_t *b = segment_first(s); b != epilogue; b = block_next(b)) {
+            uintptr_t p = (uintptr_t)block_payload(b);
+            if (block_inuse(b) && p % SPAN_SIZE == 0 && span_map_test(p)) {
+                span_t *sp = (span_t *)p;
+                if (sp->state == SPAN_EMPTY)
+                    report("heap dump: %p %10zu span empty\n", (void *)p, block_size(b));
+                else
+                    report("heap dump: %p %10zu span class %u size %u used %u of %u\n", (void *)p,
+                           block_size(b), sp->cls, sp->bsize, sp->used, sp->capacity);
+            } else {
+                report("heap dump: %p %10zu %s\n", (void *)p, block_size(b),
+                       block_inuse(b) ? "in-use" : "free");
+            }
+        }
+    }
+    for (int i = 0; i < LARGE_CACHE_SLOTS; i++)
+        if (large_cache.len[i] != 0)
+            report("heap dump: %p %10zu cached mapping\n", (void *)large_cache.base[i],
+                   large_cache.len[i]);
+    report("heap dump: end\n");
+}
+
+static bool dump_wanted(void) {
+    const char *e = getenv("HEAPLAB_HEAP_DUMP");
+    return e != NULL && *e != '\0' && strcmp(e, "0") != 0;
+}
+
+__attribute__((destructor)) static void dump_at_exit(void) {
+    if (!dump_wanted() || !atomic_load(&heap_ready)) return;
+    heap_lock();
+    dump_locked();
+    heap_unlock();
+}
+
+int alloc_check_heap(void) {
+    heap_init();
+    heap_lock();
+    int ok = check_locked() && check_spans_locked();
+    if (dump_wanted()) dump_locked();
+    heap_unlock();
+    return ok;
+}
