@@ -485,3 +485,64 @@ void hl_run_both(const char *prog, const char *cmd, const char *const *outputs) 
                   hl_first_line(b));
     }
 }
+
+/* ---- leak reports ---------------------------------------------------------------------------- */
+
+static int hl_by_address(const void *a, const void *b) {
+    const struct hl_block *x = a, *y = b;
+    return x->p < y->p ? -1 : x->p > y->p;
+}
+
+/* What `print` writes to standard output, in memory this file maps (NUL-terminated). */
+static char *hl_capture_stdout(void (*print)(void), size_t *len) {
+    fflush(stdout);
+    int fd = memfd_create("heaplab-capture", 0), saved = dup(STDOUT_FILENO);
+    CHECK(fd >= 0 && saved >= 0 && dup2(fd, STDOUT_FILENO) >= 0);
+    print();
+    fflush(stdout);
+    CHECK(dup2(saved, STDOUT_FILENO) >= 0);
+    close(saved);
+    off_t size = lseek(fd, 0, SEEK_END);
+    CHECK(size >= 0);
+    char *text = mmap(NULL, (size_t)size + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    CHECK(text != MAP_FAILED);
+    close(fd);
+    text[size] = '\0';
+    *len = (size_t)size;
+    return text;
+}
+
+size_t hl_check_leak_report(void (*print)(void), const char *file, struct hl_block *blocks,
+                            size_t n) {
+    size_t len, lines = 0;
+    char *out = hl_capture_stdout(print, &len);
+    qsort(blocks, n, sizeof blocks[0], hl_by_address);
+    for (char *s = out, *nl; *s; s = nl + 1) {
+        nl = strchr(s, '\n');
+        CHECK_MSG(nl != NULL, "report line without a newline: %.80s", s);
+        *nl = '\0';
+        char where[256];
+        int line;
+        void *p;
+        size_t size;
+        CHECK_MSG(sscanf(s, "LEAK CHECK: %255[^:]:%d: allocated object %p with size %zu", where,
+                         &line, &p, &size) == 4,
+                  "not a leak-report line: %s", s);
+        CHECK_MSG(strcmp(where, file) == 0, "file %s, expected %s: %s", where, file, s);
+        struct hl_block key = {.p = p},
+                        *e = bsearch(&key, blocks, n, sizeof blocks[0], hl_by_address);
+        CHECK_MSG(e != NULL, "reported a pointer not allocated or freed: %s", s);
+        CHECK_MSG(e->leaked, "reported a freed block: %s", s);
+        CHECK_MSG(!e->seen, "reported twice: %s", s);
+        CHECK_MSG(e->n == size && e->line == line, "expected size %zu line %d: %s", e->n, e->line,
+                  s);
+        e->seen = true;
+        lines++;
+    }
+    for (size_t i = 0; i < n; i++)
+        CHECK_MSG(!blocks[i].leaked || blocks[i].seen,
+                  "leak of %p (%zu bytes, line %d) not reported", blocks[i].p, blocks[i].n,
+                  blocks[i].line);
+    munmap(out, len + 1);
+    return lines;
+}

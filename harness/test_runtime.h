@@ -72,4 +72,20 @@ void hl_write_file(const char *path, const char *text);
  * Prints `PROG: exit 0 with both allocators` after the runs. */
 void hl_run_both(const char *prog, const char *cmd, const char *const *outputs);
 
+/* Leak reports (the dmalloc assignment): a block the test allocated, and whether it leaks. */
+struct hl_block {
+    void *p;
+    size_t n;
+    int line;
+    bool leaked;
+    bool seen; /* set by hl_check_leak_report */
+};
+
+/* Capture what `print` (dmalloc_print_leak_report) writes to standard output and check it:
+ * exactly one `LEAK CHECK: FILE:LINE: allocated object PTR with size N` line for each leaked
+ * block of `blocks` (which this sorts by address), with its size and line and `file`, and
+ * nothing else. Fails the test on the first wrong line; returns the number of lines. */
+size_t hl_check_leak_report(void (*print)(void), const char *file, struct hl_block *blocks,
+                            size_t n);
+
 #endif
