@@ -181,7 +181,7 @@ $(BUILD)/bench/workloads: harness/bench/workloads.c
 DMALLOC_BENCH := dmalloc_sites dmalloc_heavy
 .PHONY: bench-dmalloc
 
-$(SLOT)/bench/dmalloc_%: harness/bench/dmalloc_%.c alloc/dmalloc.h $(SLOT)/liballoc.a
+$(SLOT)/bench/dmalloc_%: harness/bench/dmalloc_%.c harness/bench/timing.h alloc/dmalloc.h $(SLOT)/liballoc.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_STRICT) -pthread -Ialloc -o $@ $< $(SLOT)/liballoc.a
 
@@ -220,8 +220,8 @@ check: deps-check
 	@$(PYTEST) -q $(if $(filter-out 1,$(J)),-n $(J)) grader/tests
 
 # The project's own C under both compilers; everything in its clang-format style.
-C_SOURCES  := harness/*.c harness/*.h harness/tests/*.c harness/bench/dmalloc_*.c \
-              alloc/*.c alloc/*.h testcases/*.c harness/bench/workloads.c \
+C_SOURCES  := harness/*.c harness/*.h harness/tests/*.c harness/bench/*.c harness/bench/*.h \
+              alloc/*.c alloc/*.h testcases/*.c \
               grader/tests/zoo/*.c grader/tests/zoo/*.h
 lint:
 	@for cc in gcc clang; do \

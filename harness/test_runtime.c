@@ -440,6 +440,19 @@ int hl_system(const char *cmd, bool with_slot) {
     return -1;
 }
 
+void hl_check_zero(const void *p, size_t n, const char *what) {
+    const unsigned char *bytes = p;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        size_t len = n - i < 8 ? n - i : 8;
+        memcpy(&w, bytes + i, len);
+        if (w)
+            for (size_t j = i; j < i + len; j++)
+                CHECK_MSG(bytes[j] == 0, "%s of %zu bytes: byte %zu is 0x%02x, not zero", what, n,
+                          j, bytes[j]);
+    }
+}
+
 /* ---- real programs ------------------------------------------------------------------------- */
 
 void hl_write_file(const char *path, const char *text) {

@@ -54,6 +54,10 @@ void hl_free(void *p, size_t n, uint64_t seed);
 size_t hl_footprint(void);
 size_t hl_rss(void);
 
+/* Fails the test, naming `what`, the size and the first nonzero byte, unless all n bytes at p
+ * are zero. */
+void hl_check_zero(const void *p, size_t n, const char *what);
+
 /* A small deterministic random number generator (splitmix64), one state per caller. */
 uint64_t hl_rand(uint64_t *state);
 

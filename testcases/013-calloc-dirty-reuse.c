@@ -23,18 +23,6 @@ static const size_t sizes[] = {1,     8,     24,     100,    1000,    4096,
 
 static void *blocks[MAXN];
 
-static void check_zero(const unsigned char *p, size_t n, const char *what) {
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t w = 0;
-        size_t len = n - i < 8 ? n - i : 8;
-        memcpy(&w, p + i, len);
-        if (w)
-            for (size_t j = i; j < i + len; j++)
-                CHECK_MSG(p[j] == 0, "%s of %zu bytes: byte %zu is 0x%02x, not zero", what, n, j,
-                          p[j]);
-    }
-}
-
 int main(void) {
     for (size_t k = 0; k < NSIZES; k++) {
         size_t s = sizes[k];
@@ -49,7 +37,7 @@ int main(void) {
             for (int i = 0; i < count; i++) {
                 blocks[i] = calloc(1, s);
                 CHECK_MSG(blocks[i] != NULL, "calloc(1, %zu) returned NULL", s);
-                check_zero(blocks[i], s, "calloc");
+                hl_check_zero(blocks[i], s, "calloc");
                 hl_live_add(blocks[i], s, HL_ALIGN);
                 memset(blocks[i], 0xff, s);
             }
@@ -71,7 +59,7 @@ int main(void) {
             free(d);
             unsigned char *z = calloc(nmemb, size);
             CHECK_MSG(z != NULL, "calloc(%zu, %zu) returned NULL", nmemb, size);
-            check_zero(z, n, "calloc");
+            hl_check_zero(z, n, "calloc");
             memset(z, 0x5a, n);
             free(z);
         }

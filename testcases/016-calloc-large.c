@@ -20,18 +20,6 @@ static const size_t sizes[] = {65536 - 16, 65536,   131072 - 16, 131072 + 16,
                                262144,     1 << 20, 3000000,     8 << 20};
 #define NSIZES (sizeof sizes / sizeof sizes[0])
 
-static void check_zero(const unsigned char *p, size_t n, const char *what) {
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t w = 0;
-        size_t len = n - i < 8 ? n - i : 8;
-        memcpy(&w, p + i, len);
-        if (w)
-            for (size_t j = i; j < i + len; j++)
-                CHECK_MSG(p[j] == 0, "%s of %zu bytes: byte %zu is 0x%02x, not zero", what, n, j,
-                          p[j]);
-    }
-}
-
 int main(void) {
     for (size_t k = 0; k < NSIZES; k++) {
         size_t s = sizes[k];
@@ -46,10 +34,10 @@ int main(void) {
             free(b);
             unsigned char *z = calloc(s, 1);
             CHECK_MSG(z != NULL, "calloc(%zu, 1) returned NULL", s);
-            check_zero(z, s, "calloc");
+            hl_check_zero(z, s, "calloc");
             unsigned char *y = calloc(1, s / 2 + 7);
             CHECK(y != NULL);
-            check_zero(y, s / 2 + 7, "calloc");
+            hl_check_zero(y, s / 2 + 7, "calloc");
             free(z);
             free(y);
             free(fence);
@@ -67,10 +55,10 @@ int main(void) {
         CHECK(p != NULL);
         unsigned char *z = calloc(1, s - 200);
         CHECK(z != NULL);
-        check_zero(z, s - 200, "calloc after realloc shrink");
+        hl_check_zero(z, s - 200, "calloc after realloc shrink");
         unsigned char *w = calloc(4, 1000);
         CHECK(w != NULL);
-        check_zero(w, 4000, "calloc after realloc shrink");
+        hl_check_zero(w, 4000, "calloc after realloc shrink");
         free(w);
         free(z);
         free(p);

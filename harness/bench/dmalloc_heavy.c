@@ -4,6 +4,7 @@
  * dmalloc one includes the report). Built against the slot by `make bench-dmalloc`. */
 #define DMALLOC_DISABLE
 #include "dmalloc.h"
+#include "timing.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -12,19 +13,6 @@
 
 #define N     1000000
 #define SITES 40
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t next(uint64_t *s) {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 /* Site k gets about 2^-(k+1) of the calls for the first few sites, the rest uniformly. */
 static long site_of(uint64_t r) {

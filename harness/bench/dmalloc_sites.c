@@ -4,6 +4,7 @@
  * by `make bench-dmalloc`. */
 #define DMALLOC_DISABLE
 #include "dmalloc.h"
+#include "timing.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -16,19 +17,6 @@
 static void *ptr[N];
 static uint32_t order[N];
 static size_t size[N];
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t next(uint64_t *s) {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 static double run(int debug) {
     double t0 = now();
