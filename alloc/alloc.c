@@ -1251,7 +1251,25 @@ static void dm_count_failure(unsigned long long sz) {
     pthread_mutex_unlock(&dm.lock);
 }
 
+/* A child forked while another thread held dm.lock would inherit it locked: the handlers take
+ * it across fork() and give the child a fresh one, as the heap's do. They are registered at the
+ * first allocation, outside dm.lock, since pthread_atfork may itself allocate. */
+static atomic_int dm_fork_handlers;
+static void dm_fork_prepare(void) {
+    pthread_mutex_lock(&dm.lock);
+}
+static void dm_fork_parent(void) {
+    pthread_mutex_unlock(&dm.lock);
+}
+static void dm_fork_child(void) {
+    pthread_mutex_init(&dm.lock, NULL);
+}
+
 static void *dm_alloc(size_t sz, const char *file, long line) {
+    int unregistered = 0;
+    if (atomic_load_explicit(&dm_fork_handlers, memory_order_relaxed) == 0 &&
+        atomic_compare_exchange_strong(&dm_fork_handlers, &unregistered, 1))
+        pthread_atfork(dm_fork_prepare, dm_fork_parent, dm_fork_child);
     unsigned char *raw =
         sz <= SIZE_MAX - DM_FRONT - DM_CANARY ? malloc(DM_FRONT + sz + DM_CANARY) : NULL;
     if (raw == NULL) {

@@ -1,5 +1,5 @@
 /* Broken: free(NULL) crashes: it reads the block's header before checking for NULL. */
-//@ loses: 3,15,21,33-38,45-51,61,93
+//@ loses: 3,15,21,33-38,45-51,61,93,110
 #define ZOO_OWN_FREE
 #include "zoo.h"
 
