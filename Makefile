@@ -98,11 +98,14 @@ slot: $(SLOT)/liballoc.a $(SLOT)/alloc.so
 SLOT_COMPILE = $(if $(filter %.cc %.cpp,$(ALLOC)),$(CXX) $(SLOT_CXXFLAGS),$(CC) $(SLOT_CFLAGS))
 
 $(SLOT)/alloc.o: $(ALLOC) $(wildcard alloc/*.h) | $(SLOT)/tests
-	@$(SLOT_COMPILE) -c -o $@ $< 2>$(SLOT)/compile.log || { cat $(SLOT)/compile.log >&2; exit 1; }
+	@$(SLOT_COMPILE) -MMD -MP -c -o $@ $< 2>$(SLOT)/compile.log || { cat $(SLOT)/compile.log >&2; exit 1; }
 	@cat $(SLOT)/compile.log >&2
 
 $(SLOT)/alloc.pic.o: $(ALLOC) $(wildcard alloc/*.h) | $(SLOT)/tests
-	@$(SLOT_COMPILE) -fPIC -c -o $@ $< 2>/dev/null
+	@$(SLOT_COMPILE) -MMD -MP -fPIC -c -o $@ $< 2>/dev/null
+
+# What the slot's file includes (a zoo member includes the reference) rebuilds it when changed.
+-include $(SLOT)/alloc.d $(SLOT)/alloc.pic.d
 
 $(SLOT)/liballoc.a: $(SLOT)/alloc.o
 	@rm -f $@ && ar rcs $@ $<

@@ -1,6 +1,6 @@
 /*
- * alloc.c - the heaplab reference allocator
- * ==========================================
+ * alloc.c - the heaplab reference allocator, and the reference debugging layer (dmalloc)
+ * ======================================================================================
  *
  * Quick start
  *   Static:  gcc -O2 -g -pthread -c alloc.c && ar rcs liballoc.a alloc.o
@@ -12,38 +12,67 @@
  *   malloc, free, calloc, realloc               the C standard's semantics
  *   posix_memalign, aligned_alloc, memalign,    any power-of-two alignment
  *   valloc, pvalloc, malloc_usable_size
- *   alloc_check_heap (alloc.h)                  walks the heap, reports the first broken
- *                                               invariant on stderr, returns 0 if one broke
+ *   alloc_check_heap (alloc.h)                  walks the heap and the spans, reports the first
+ *                                               broken invariant on stderr, returns 0 if one broke
+ *   malloc_stats (malloc.h)                     per size class: blocks, in use, free, requests,
+ *                                               frees, and the totals, on stderr
+ *   HEAPLAB_HEAP_DUMP=1 in the environment      a heap dump (one line per block or span:
+ *                                               address, size, state) on stderr at exit and
+ *                                               on every alloc_check_heap()
+ *   dmalloc_* (dmalloc.h)                       the CS61 debugging allocator: statistics,
+ *                                               memory-error messages, leak and heavy-hitter
+ *                                               reports (the last section of this file)
  *
  * Vital statistics
  *   Alignment:        16 bytes for every payload (alignof(max_align_t)).
- *   Overhead:         16 bytes per heap block (an 8-byte header and an 8-byte footer).
- *   Minimum block:    32 bytes, so malloc(0) .. malloc(16) take 32 bytes of heap.
+ *   Small blocks:     requests up to 2 KiB: 40 size classes (16-byte steps to 128, then eight
+ *                     per power of two), no per-block header; at most 1/8 rounding waste.
+ *   Medium blocks:    16 bytes of boundary tags per block, minimum 32 bytes.
  *   Largest request:  PTRDIFF_MAX - 16 MiB; larger ones fail with ENOMEM before any arithmetic.
- *   malloc(0):        a unique pointer to a minimum block.
+ *   malloc(0):        a unique pointer to a 16-byte block.
  *   realloc(p, 0):    frees p and returns NULL, as glibc does (p != NULL).
  *   Failure:          NULL with errno = ENOMEM (posix_memalign returns the code instead);
  *                     free() never changes errno.
- *   Thread safety:    one mutex around the heap; mmap'd blocks are handled without it.
+ *   Thread safety:    small blocks come from per-thread heaps with no lock on the fast path;
+ *                     a block freed by another thread goes back through an atomic list of its
+ *                     span; medium blocks, spans and large-block bookkeeping share one mutex,
+ *                     not taken while the process has a single thread (as in glibc).
  *   Fork safety:      pthread_atfork handlers take the mutex across fork(), so the child
  *                     finds the heap consistent and unlocked.
  *
  * Overview of the algorithm
- *   Requests of at least the mmap threshold get a private mapping each ("large blocks"), which
- *   munmap returns to the system on free and mremap resizes. Everything else lives in the heap:
- *   one or more contiguous segments, normally a single one grown with sbrk. When sbrk fails
- *   (RLIMIT_DATA, or another mapping sits above the break) or some other code moved the break,
- *   the heap continues in a new segment, mmap'd when sbrk gives nothing.
+ *   Three tiers, by request size n:
  *
- *   A segment is a sequence of blocks with boundary tags (Knuth): the size and the in-use bit
- *   are stored both in front of the block and at its end, so free() finds both neighbours in
- *   constant time and merges with the free ones at once. Hence no two free blocks are ever
- *   adjacent. Free blocks sit in segregated lists ("bins"): one per 16-byte size below 1 KiB,
- *   then four per power of two. malloc takes the first block that fits from the request's own
- *   bin, else the head of the next non-empty bin (a bitmap finds it), splits off the rest,
- *   and grows the heap only when no bin can serve. A free block at the top of the sbrk
- *   segment larger than TRIM_THRESHOLD is handed back with a negative sbrk, and an mmap'd
- *   segment left empty is unmapped unless it is the newest.
+ *   small  (n <= 2 KiB)  Each thread has a heap (thread-local pointer) holding, per size class,
+ *                        a current span and a list of spans with free blocks. A span is 64 KiB
+ *                        at a 64 KiB-aligned address, carved from the medium heap as one block,
+ *                        and cut into blocks of one class; malloc pops the current span's free
+ *                        list (refilled 32 blocks at a time from never-used space), free pushes
+ *                        onto it. A one-bit-per-64-KiB span map tells free() that a pointer is
+ *                        in a span. Frees from another thread push onto the span's atomic
+ *                        thread_free stack, and the first such push queues the span on its
+ *                        heap's atomic remote list, which the owner drains in its slow path.
+ *                        Empty spans wait on a 4-entry per-heap cache, then return to the
+ *                        medium heap, where they coalesce with their neighbours; the cache is
+ *                        flushed before the medium heap grows. An exiting thread's heap is
+ *                        orphaned and adopted whole by the next new thread.
+ *   medium (n < mmap threshold)  The boundary-tag heap: one or more contiguous segments,
+ *                        normally a single one grown with sbrk (mmap'd when sbrk fails), blocks
+ *                        with size and in-use bit at both ends (Knuth), immediate coalescing,
+ *                        segregated free lists with a bitmap, top trimming with a negative sbrk.
+ *   large  (n >= mmap threshold, 128 KiB)  A private mapping each, resized with mremap.
+ *                        Freed mappings up to 8 MiB are kept (8 of them, 32 MiB in all) and
+ *                        the last one kept that is long enough serves the next request whole,
+ *                        so a program cycling through big buffers reuses one resident mapping
+ *                        without system calls, as glibc's rising mmap threshold reuses its
+ *                        heap. realloc moves a block growing past 64 KiB to a mapping, so later
+ *                        growth is mremap's page moves instead of copies.
+ *
+ * Sections, low level to high: configuration; block layout; bins; heap state, locking and
+ * initialisation; system memory; free lists; heap allocation and coalescing; large blocks;
+ * size classes; spans and the span map; thread heaps; allocation paths; aligned family; public
+ * API; heap check; heap report and dump; then the debugging layer (dmalloc.h), which uses only
+ * the public malloc and free. Each states its invariants where its types are.
  *
  * A heap block (addresses grow to the right; every block starts 8 bytes past a 16-byte
  * boundary, so the payload after the header is 16-byte aligned):
@@ -84,10 +113,14 @@
  *                                                           mapping; the environment
  *                                                           variable HEAPLAB_MMAP_THRESHOLD
  *                                                           (decimal bytes) overrides it
+ *                                                           and keeps it fixed; requests of
+ *                                                           up to 2 KiB stay in spans
  *   HEAP_GROW_MIN                                 128 KiB   smallest sbrk growth
  *   HEAP_MMAP_SEGMENT_MIN                         1 MiB     smallest mmap'd heap segment
  *   TRIM_THRESHOLD                                256 KiB   a free top block this large is
  *                                                           trimmed down to HEAP_GROW_MIN
+ *   EMPTY_CACHE                                   4         empty spans a thread heap keeps
+ *   REALLOC_MAP_MIN                               64 KiB    realloc growing past this maps
  *
  * Checks
  *   Cheap ones always on: every pointer given to free, realloc or malloc_usable_size passes
@@ -114,6 +147,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <unistd.h>
 
 /* ============================================================================================
@@ -185,6 +219,7 @@ typedef struct block {
 
 #define INUSE     ((size_t)1)  /* allocated, or a prologue/epilogue sentinel */
 #define MMAPPED   ((size_t)2)  /* a large block with its own mapping */
+#define DIRTY     ((size_t)4)  /* a large block whose mapping was reused: not known zero */
 #define FLAG_MASK ((size_t)15) /* sizes are multiples of 16, which frees the low four bits */
 
 #define OVERHEAD  (2 * WORD) /* header and footer */
@@ -301,41 +336,69 @@ static unsigned bin_index(size_t size) {
  * ============================================================================================
  */
 
+/* A mutex that is not taken while the process has a single thread, as glibc's own malloc
+ * does: an uncontended lock and unlock still cost two atomic instructions per call, which is
+ * most of a medium or large allocation. glibc clears __libc_single_threaded before the second
+ * thread starts, and no thread can start while the only one is inside the allocator, so a
+ * section entered without the mutex also ends without it. Fork handlers use the mutex itself. */
+typedef struct {
+    pthread_mutex_t mutex;
+    bool elided; /* the section now open was entered single-threaded */
+} lock_t;
+
+#define LOCK_INITIALIZER                                                                           \
+    { PTHREAD_MUTEX_INITIALIZER, false }
+
+static inline void lock_take(lock_t *l) {
+    if (__libc_single_threaded)
+        l->elided = true;
+    else
+        pthread_mutex_lock(&l->mutex);
+}
+
+static inline void lock_give(lock_t *l) {
+    if (l->elided)
+        l->elided = false;
+    else
+        pthread_mutex_unlock(&l->mutex);
+}
+
 static struct {
-    pthread_mutex_t lock;          /* guards every field below except page and mmap_threshold */
+    lock_t lock;                   /* guards every field below but page and mmap_threshold */
     block_t *bins[NBINS];          /* heads of the free lists; NULL-terminated, doubly linked */
     uint64_t bitmap[BITMAP_WORDS]; /* bit i set <=> bins[i] != NULL */
     segment_t *segments;           /* every heap segment, newest first */
     segment_t *sbrk_seg;           /* the segment whose end was the program break after our last
                                       sbrk: the only one that can grow in place or be trimmed */
     size_t page;                   /* written once by heap_init, read-only after heap_ready */
-    size_t mmap_threshold;         /* likewise */
-} heap = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    size_t mmap_threshold;         /* written once by heap_init, like page */
+    bool threshold_fixed;          /* HEAPLAB_MMAP_THRESHOLD was given: never raised */
+} heap = {.lock = LOCK_INITIALIZER};
 
 static atomic_bool heap_ready;   /* page and mmap_threshold are set (release/acquire) */
 static atomic_int fork_handlers; /* 0: not registered, 1: registering or registered */
 
 static void heap_lock(void) {
-    pthread_mutex_lock(&heap.lock);
+    lock_take(&heap.lock);
 }
 
 static void heap_unlock(void) {
-    pthread_mutex_unlock(&heap.lock);
+    lock_give(&heap.lock);
 }
 
 /* Holding the lock across fork() means no other thread is half-way through changing the
  * heap at the moment the child's copy is taken. */
 static void fork_prepare(void) {
-    heap_lock();
+    pthread_mutex_lock(&heap.lock.mutex);
 }
 
 static void fork_parent(void) {
-    heap_unlock();
+    pthread_mutex_unlock(&heap.lock.mutex);
 }
 
 /* The child is single-threaded: a fresh mutex is correct whoever owned the old one. */
 static void fork_child(void) {
-    pthread_mutex_init(&heap.lock, NULL);
+    pthread_mutex_init(&heap.lock.mutex, NULL);
 }
 
 /* Reads HEAPLAB_MMAP_THRESHOLD without allocating; anything but plain decimal digits keeps the
@@ -351,12 +414,19 @@ static size_t threshold_from_env(void) {
     return v < MAX_REQUEST ? v : MAX_REQUEST;
 }
 
+static void classes_init(void);
+static void heap_abandon(void *arg);
+static pthread_key_t heap_key;
+static atomic_bool heap_key_ok;
+
 static void heap_init_slow(void) {
     heap_lock();
     if (!atomic_load_explicit(&heap_ready, memory_order_relaxed)) {
         long page = sysconf(_SC_PAGESIZE);
         heap.page = page > 0 ? (size_t)page : 4096;
         heap.mmap_threshold = threshold_from_env();
+        heap.threshold_fixed = getenv("HEAPLAB_MMAP_THRESHOLD") != NULL;
+        classes_init();
         atomic_store_explicit(&heap_ready, true, memory_order_release);
     }
     heap_unlock();
@@ -365,8 +435,14 @@ static void heap_init_slow(void) {
      * Registering at the first allocation puts our handlers before those of libraries
      * initialised later; their prepare handlers, which run first, may still allocate. */
     int expected = 0;
-    if (atomic_compare_exchange_strong(&fork_handlers, &expected, 1))
+    if (atomic_compare_exchange_strong(&fork_handlers, &expected, 1)) {
         pthread_atfork(fork_prepare, fork_parent, fork_child);
+        if (pthread_key_create(&heap_key, heap_abandon) == 0) atomic_store(&heap_key_ok, true);
+    }
+}
+
+static inline size_t mmap_threshold(void) {
+    return heap.mmap_threshold;
 }
 
 static inline void heap_init(void) {
@@ -610,8 +686,14 @@ static void heap_release(block_t *b) {
 }
 
 /* Returns the payload of an in-use block of at least size bytes, or NULL. */
+static void spans_flush_locked(void);
+
 static void *heap_alloc(size_t size) {
     block_t *b = bin_take(size);
+    if (b == NULL) {
+        spans_flush_locked(); /* the calling thread's cached empty spans, before growing */
+        b = bin_take(size);
+    }
     if (b == NULL) {
         if (!heap_grow(size)) return NULL;
         b = bin_take(size);
@@ -622,7 +704,7 @@ static void *heap_alloc(size_t size) {
 }
 
 static void heap_free(block_t *b) {
-    block_set(b, block_size(b), 0);
+    b->head = block_size(b); /* free; coalesce writes the footer of what b becomes */
     heap_release(coalesce(b));
 }
 
@@ -665,6 +747,8 @@ static inline size_t large_usable(block_t *b) {
     return block_size(b) - large_offset(b) - WORD;
 }
 
+static char *large_cache_take(size_t len, size_t *got);
+
 /* Maps a block whose payload holds n bytes at a multiple of align (a power of two >= 16). */
 static void *large_alloc(size_t n, size_t align) {
     if (n < ALIGNMENT) n = ALIGNMENT; /* keeps the payload inside the mapping */
@@ -673,6 +757,18 @@ static void *large_alloc(size_t n, size_t align) {
     /* The payload lands at most align bytes past the page-aligned start, and at least the
      * offset word and the header (16 bytes) past it. */
     raw_len = align_up(raw_len, heap.page);
+    if (align == ALIGNMENT) {
+        size_t got, len = align_up(n + 2 * WORD, heap.page);
+        char *base = large_cache_take(len, &got);
+        /* The whole mapping is used, even when larger than asked: its pages are resident
+         * already, and a block that grows (realloc) finds the room there. */
+        if (base != NULL) {
+            block_t *b = (block_t *)(base + WORD);
+            *block_prev_foot(b) = WORD;
+            b->head = got | MMAPPED | DIRTY | INUSE;
+            return block_payload(b);
+        }
+    }
     char *raw = sys_mmap(raw_len);
     if (raw == NULL) return NULL;
     char *payload = (char *)align_up((uintptr_t)raw + 2 * WORD, align);
@@ -686,21 +782,524 @@ static void *large_alloc(size_t n, size_t align) {
     return payload;
 }
 
+/* realloc moves a block that grows to this size into a mapping of its own. */
+#ifndef REALLOC_MAP_MIN
+#define REALLOC_MAP_MIN ((size_t)64 << 10)
+#endif
+
+/* Freed mappings of at most LARGE_CACHE_MAX bytes are kept, up to LARGE_CACHE_TOTAL bytes in
+ * LARGE_CACHE_SLOTS entries, so that a program cycling through large blocks does not pay an
+ * mmap, a munmap and a page fault per touched page each time. The entries are a stack, newest
+ * on top, and a request takes the newest one long enough: the mapping just freed serves the
+ * next block again while its pages are resident and in the TLB, and the longest one kept
+ * serves any request, so a cycling program settles on one. Guarded by the lock. */
+#define LARGE_CACHE_SLOTS 8
+#define LARGE_CACHE_MAX   ((size_t)8 << 20)
+#define LARGE_CACHE_TOTAL ((size_t)32 << 20)
+
+static struct {
+    char *base[LARGE_CACHE_SLOTS];
+    size_t len[LARGE_CACHE_SLOTS];
+    unsigned n;   /* entries [0, n) are used, the newest at n - 1 */
+    size_t total; /* sum of their lengths */
+} large_cache;
+
+/* The newest cached mapping of at least len bytes, or NULL; *got is its length. */
+static char *large_cache_take(size_t len, size_t *got) {
+    char *base = NULL;
+    heap_lock();
+    for (unsigned i = large_cache.n; i-- > 0;) {
+        if (large_cache.len[i] < len) continue;
+        base = large_cache.base[i];
+        *got = large_cache.len[i];
+        large_cache.total -= *got;
+        for (unsigned j = i + 1; j < large_cache.n; j++) {
+            large_cache.base[j - 1] = large_cache.base[j];
+            large_cache.len[j - 1] = large_cache.len[j];
+        }
+        large_cache.n--;
+        break;
+    }
+    heap_unlock();
+    return base;
+}
+
 static void large_free(block_t *b) {
-    sys_munmap((char *)b - large_offset(b), block_size(b));
+    char *base = (char *)b - large_offset(b);
+    size_t len = block_size(b);
+    if (len <= LARGE_CACHE_MAX) {
+        heap_lock();
+        bool kept =
+            large_cache.n < LARGE_CACHE_SLOTS && large_cache.total + len <= LARGE_CACHE_TOTAL;
+        if (kept) {
+            large_cache.base[large_cache.n] = base;
+            large_cache.len[large_cache.n++] = len;
+            large_cache.total += len;
+        }
+        heap_unlock();
+        if (kept) return;
+    }
+    sys_munmap(base, len);
 }
 
 /* mremap keeps the offset within the mapping, so the payload stays 16-aligned (a larger
  * alignment asked of memalign is not kept, which realloc does not promise). */
 static void *large_resize(block_t *b, size_t n) {
     size_t off = large_offset(b);
-    size_t len = align_up(off + WORD + n, heap.page);
-    if (len == block_size(b)) return block_payload(b);
-    char *base = sys_mremap((char *)b - off, block_size(b), len);
+    size_t len = align_up(off + WORD + n, heap.page), old = block_size(b);
+    /* Keeps the room it has: a mapping taken from the cache may be much larger than asked. */
+    if (len <= old && (len >= old / 2 || old <= LARGE_CACHE_MAX)) return block_payload(b);
+    if (len > old && len < LARGE_CACHE_MAX) /* growing: leave room for more */
+        len = align_up(len + len / 8, heap.page);
+    size_t dirty = b->head & DIRTY;
+    char *base = sys_mremap((char *)b - off, old, len);
     if (base == NULL) return NULL;
     block_t *nb = (block_t *)(base + off);
-    nb->head = len | MMAPPED | INUSE;
+    nb->head = len | dirty | MMAPPED | INUSE;
     return block_payload(nb);
+}
+
+/* ============================================================================================
+ * Size classes
+ * ============================================================================================
+ *
+ * Requests up to SMALL_MAX bytes are rounded up to one of NCLASSES block sizes: every multiple
+ * of 16 up to 128, then eight sizes per power of two. Invariants: class_size[c] % 16 == 0,
+ * class_size is increasing, and class_of(n) is the smallest c with class_size[c] >= n. The
+ * worst internal waste is an eighth of the block (above 128 bytes) or 15 bytes (below).
+ */
+
+#define NCLASSES 40
+/* Requests up to SMALL_MAX (a class size, at most 2048) are small blocks. */
+#ifndef SMALL_MAX
+#define SMALL_MAX ((size_t)2048)
+#endif
+
+static const uint32_t class_size[NCLASSES] = {
+    16,  32,  48,  64,   80,   96,   112,  128,  144,  160,  176,  192,  208, 224,
+    240, 256, 288, 320,  352,  384,  416,  448,  480,  512,  576,  640,  704, 768,
+    832, 896, 960, 1024, 1152, 1280, 1408, 1536, 1664, 1792, 1920, 2048,
+};
+
+/* class_index[(n + 15) / 16] is the class of a request of n <= SMALL_MAX bytes. */
+static uint8_t class_index[SMALL_MAX / 16 + 1];
+
+static void classes_init(void) {
+    unsigned c = 0;
+    for (size_t i = 0; i <= SMALL_MAX / 16; i++) {
+        while (class_size[c] < i * 16) c++;
+        class_index[i] = (uint8_t)c;
+    }
+}
+
+static inline unsigned class_of(size_t n) {
+    return class_index[(n + 15) >> 4];
+}
+
+/* ============================================================================================
+ * Spans and the span map
+ * ============================================================================================
+ *
+ * A span is SPAN_SIZE bytes at a SPAN_SIZE-aligned address, carved as one in-use block of
+ * the boundary-tag heap (so its block header sits 8 bytes before it and its footer in its
+ * last 16 bytes), and holds blocks of one size class for one thread heap, its owner:
+ *
+ *      span (64 KiB aligned)
+ *      v
+ *      +----------------+----------------+-------+-------+-----+-------+-----------+-------+
+ *      | owner's fields | remote fields  | block | block | ... | block | unused    | foot  |
+ *      | (lines 0-1)    | (line 2)       |       |       |     |       |           |       |
+ *      +----------------+----------------+-------+-------+-----+-------+-----------+-------+
+ *      <----- SPAN_HEADER (192) -------->^ data                        ^ end
+ *
+ * Invariants of a span s of class c (owner fields read and written by the owner only):
+ *   used == blocks handed out - blocks on the local free list - blocks collected from remote,
+ *   so used - |thread_free| == blocks the program holds;
+ *   |free| + (end - bump) / bsize + used == capacity;
+ *   bit (s >> SPAN_SHIFT) of the span map is set exactly while s is a live span.
+ * The remote fields live on their own cache line so that other threads' frees do not slow the
+ * owner's fast path. thread_free is a stack of blocks freed by other threads, pushed with
+ * CAS, taken whole by the owner with an exchange; its low bit, NOTIFIED, says the span was
+ * put on its heap's remote list and not yet taken from it, so a span is on that list at most
+ * once, and only a span with uncollected blocks (used > 0) can be on it.
+ */
+
+#define SPAN_SHIFT  16
+#define SPAN_SIZE   ((size_t)1 << SPAN_SHIFT)
+#define SPAN_HEADER ((size_t)192)
+#define SPAN_MAGIC  0x5ba75ba7u
+#define NOTIFIED    ((uintptr_t)1)
+
+enum span_state { SPAN_CURRENT, SPAN_AVAIL, SPAN_FULL, SPAN_EMPTY };
+
+struct theap;
+
+typedef struct span {
+    /* line 0: the owner's */
+    uint32_t magic;           /* SPAN_MAGIC while the span is live */
+    uint16_t cls;             /* size class (meaningless while SPAN_EMPTY) */
+    uint16_t state;           /* enum span_state */
+    uint32_t bsize;           /* class_size[cls] */
+    uint32_t capacity;        /* blocks that fit between data and end */
+    uint32_t used;            /* see the invariants above */
+    uint32_t pad0;            /* keeps the pointers 8-aligned */
+    struct theap *heap;       /* owner; never changes */
+    void *free;               /* local free list, linked through the first word */
+    char *bump;               /* next never-used block */
+    char *end;                /* past the last whole block */
+    struct span *next, *prev; /* the heap's avail list of cls, or its empty list */
+    /* line 1: other threads' */
+    _Alignas(64) _Atomic(uintptr_t) thread_free; /* remote frees | NOTIFIED */
+    struct span *remote_next;                    /* link on heap->remote */
+} span_t;
+
+_Static_assert(sizeof(span_t) <= SPAN_HEADER, "the span header must fit before the data");
+_Static_assert(SPAN_HEADER % ALIGNMENT == 0, "blocks must start 16-aligned");
+_Static_assert(SMALL_MAX * 16 <= SPAN_SIZE - SPAN_HEADER, "a span holds 16 blocks at least");
+
+/* The span map: one bit per SPAN_SIZE-aligned region of the 47-bit user address space, set
+ * while a span lives there. Two levels: MAP_ROOT leaves of MAP_LEAF_BITS bits, each leaf
+ * mapped on first use and never unmapped, so a reader needs no lock. */
+#define ADDR_BITS     47
+#define MAP_LEAF_BITS ((size_t)1 << 16)
+#define MAP_ROOT      ((size_t)1 << (ADDR_BITS - SPAN_SHIFT - 16))
+
+static _Atomic(uint64_t *) span_map[MAP_ROOT];
+
+__attribute__((always_inline)) static inline bool span_map_test(uintptr_t a) {
+    uintptr_t r = a >> SPAN_SHIFT;
+    if (r >> (ADDR_BITS - SPAN_SHIFT)) return false;
+    uint64_t *leaf = atomic_load_explicit(&span_map[r >> 16], memory_order_acquire);
+    if (leaf == NULL) return false;
+    size_t i = r & (MAP_LEAF_BITS - 1);
+    return (__atomic_load_n(&leaf[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+}
+
+/* Caller holds the lock. False when the leaf cannot be mapped. */
+static bool span_map_set(uintptr_t a, bool on) {
+    uintptr_t r = a >> SPAN_SHIFT;
+    if (r >> (ADDR_BITS - SPAN_SHIFT)) return false;
+    uint64_t *leaf = atomic_load_explicit(&span_map[r >> 16], memory_order_relaxed);
+    if (leaf == NULL) {
+        if (!on) return true;
+        leaf = (uint64_t *)sys_mmap(MAP_LEAF_BITS / 8);
+        if (leaf == NULL) return false;
+        atomic_store_explicit(&span_map[r >> 16], leaf, memory_order_release);
+    }
+    size_t i = r & (MAP_LEAF_BITS - 1);
+    uint64_t bit = (uint64_t)1 << (i % 64);
+    if (on)
+        __atomic_fetch_or(&leaf[i / 64], bit, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&leaf[i / 64], ~bit, __ATOMIC_RELAXED);
+    return true;
+}
+
+/* ============================================================================================
+ * Thread heaps
+ * ============================================================================================
+ *
+ * Each thread allocates small blocks from its own heap, reached through a thread-local
+ * pointer, without a lock. Per class: cur, the span allocated from; avail, spans with free
+ * blocks; full spans are on no list (a free puts them back on avail). Empty spans wait on a
+ * short per-heap list (at most EMPTY_CACHE) before going back to the boundary-tag heap, and
+ * that list is flushed whenever the boundary-tag heap would otherwise grow.
+ * Heaps are never destroyed: when a thread exits its heap is orphaned (blocks still live in
+ * its spans stay where they are, other threads' frees still reach it through remote) and the
+ * next new thread adopts it. A block freed by a thread other than its span's owner goes on
+ * the span's thread_free; remote is a CAS stack of such spans, taken whole by the owner.
+ */
+
+static void *heap_alloc_aligned(size_t align, size_t size);
+
+#ifndef EMPTY_CACHE
+#define EMPTY_CACHE 4
+#endif
+
+typedef struct theap {
+    span_t *cur[NCLASSES];
+    span_t *avail[NCLASSES];
+    span_t *empty; /* empty spans, linked through next */
+    unsigned nempty;
+    bool orphan;                           /* no thread owns it (guarded by the lock) */
+    struct theap *all_next;                /* every heap (guarded by the lock) */
+    struct theap *orphan_next;             /* orphans (guarded by the lock) */
+    uint64_t requests[NCLASSES];           /* small allocations served */
+    uint64_t frees[NCLASSES];              /* blocks returned to this heap's spans */
+    uint64_t nspans[NCLASSES];             /* spans of each class held */
+    _Alignas(64) _Atomic(span_t *) remote; /* spans with remote frees to collect */
+} theap_t;
+
+static _Thread_local theap_t *tls_heap __attribute__((tls_model("initial-exec")));
+static theap_t *all_heaps, *orphan_heaps; /* guarded by the lock */
+static inline span_t *span_of(void *p) {
+    return (span_t *)((uintptr_t)p & ~(uintptr_t)(SPAN_SIZE - 1));
+}
+
+__attribute__((noinline)) static void avail_push(theap_t *h, span_t *s) {
+    s->state = SPAN_AVAIL;
+    s->prev = NULL;
+    s->next = h->avail[s->cls];
+    if (s->next != NULL) s->next->prev = s;
+    h->avail[s->cls] = s;
+}
+
+static void avail_remove(theap_t *h, span_t *s) {
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        h->avail[s->cls] = s->next;
+    if (s->next != NULL) s->next->prev = s->prev;
+}
+
+/* Lock held: gives the span's block back to the boundary-tag heap. */
+static void span_release_locked(span_t *s) {
+    s->magic = 0;
+    span_map_set((uintptr_t)s, false);
+    heap_free(payload_block(s));
+}
+
+/* Lock held: empties the calling thread's cache of empty spans and its empty current spans. */
+static void spans_flush_locked(void) {
+    theap_t *h = tls_heap;
+    if (h == NULL) return;
+    while (h->empty != NULL) {
+        span_t *s = h->empty;
+        h->empty = s->next;
+        span_release_locked(s);
+    }
+    h->nempty = 0;
+    for (unsigned c = 0; c < NCLASSES; c++) {
+        span_t *s = h->cur[c];
+        if (s != NULL && s->used == 0) {
+            h->cur[c] = NULL;
+            h->nspans[c]--;
+            span_release_locked(s);
+        }
+    }
+}
+
+/* s just became empty and is not current: cache it or give it back. */
+__attribute__((noinline)) static void span_retire(theap_t *h, span_t *s) {
+    if (s->state == SPAN_AVAIL) avail_remove(h, s);
+    h->nspans[s->cls]--;
+    s->state = SPAN_EMPTY;
+    if (h->nempty < EMPTY_CACHE) {
+        s->next = h->empty;
+        h->empty = s;
+        h->nempty++;
+        return;
+    }
+    heap_lock();
+    span_release_locked(s);
+    heap_unlock();
+}
+
+/* Moves the blocks other threads freed back to their spans' local free lists. */
+static void heap_collect(theap_t *h) {
+    if (atomic_load_explicit(&h->remote, memory_order_relaxed) == NULL) return;
+    span_t *s = atomic_exchange_explicit(&h->remote, NULL, memory_order_acquire);
+    while (s != NULL) {
+        span_t *next = s->remote_next;
+        uintptr_t list = atomic_exchange_explicit(&s->thread_free, 0, memory_order_acquire);
+        void *b = (void *)(list & ~NOTIFIED);
+        uint32_t n = 0;
+        while (b != NULL) {
+            void *nb = *(void **)b;
+            *(void **)b = s->free;
+            s->free = b;
+            n++;
+            b = nb;
+        }
+        s->used -= n;
+        h->frees[s->cls] += n;
+        if (s->state != SPAN_CURRENT) {
+            if (s->used == 0)
+                span_retire(h, s);
+            else if (s->state == SPAN_FULL)
+                avail_push(h, s);
+        }
+        s = next;
+    }
+}
+
+static void span_init(theap_t *h, span_t *s, unsigned c) {
+    s->magic = SPAN_MAGIC;
+    s->cls = (uint16_t)c;
+    s->state = SPAN_CURRENT;
+    s->bsize = class_size[c];
+    s->capacity = (uint32_t)((SPAN_SIZE - OVERHEAD - SPAN_HEADER) / class_size[c]);
+    s->used = 0;
+    s->heap = h;
+    s->free = NULL;
+    s->bump = (char *)s + SPAN_HEADER;
+    s->end = s->bump + (size_t)s->capacity * class_size[c];
+    s->next = s->prev = NULL;
+    h->nspans[c]++;
+}
+
+/* A fresh span for h, carved from the boundary-tag heap, or NULL. */
+static span_t *span_new(theap_t *h, unsigned c) {
+    heap_lock();
+    void *p = heap_alloc_aligned(SPAN_SIZE, SPAN_SIZE);
+    if (p != NULL && !span_map_set((uintptr_t)p, true)) {
+        heap_free(payload_block(p));
+        p = NULL;
+    }
+    if (p != NULL) {
+        span_t *s = p;
+        atomic_init(&s->thread_free, 0);
+        s->remote_next = NULL;
+        span_init(h, s, c);
+    }
+    heap_unlock();
+    return p;
+}
+
+static theap_t *heap_adopt(void);
+
+/* Moves up to REFILL never-used blocks from the bump area to the (empty) free list, so that
+ * the next allocations take the fast path; a fresh span's pages are touched only as needed. */
+#define REFILL 32
+static void span_refill(span_t *s) {
+    char *b = s->bump;
+    size_t k = (size_t)(s->end - b) / s->bsize;
+    if (k > REFILL) k = REFILL;
+    for (size_t i = 0; i + 1 < k; i++) *(void **)(b + i * s->bsize) = b + (i + 1) * s->bsize;
+    *(void **)(b + (k - 1) * s->bsize) = NULL;
+    s->free = b;
+    s->bump = b + k * s->bsize;
+}
+
+/* The slow path of small_alloc: cur[c] has no free block. */
+static void *small_alloc_slow(theap_t *h, unsigned c) {
+    heap_collect(h);
+    span_t *s = h->cur[c];
+    if (s != NULL) {
+        if (s->free == NULL && s->bump < s->end) span_refill(s);
+        if (s->free == NULL) {
+            s->state = SPAN_FULL;
+            h->cur[c] = s = NULL;
+        }
+    }
+    if (s == NULL) {
+        if ((s = h->avail[c]) != NULL) {
+            avail_remove(h, s);
+            s->state = SPAN_CURRENT;
+        } else if ((s = h->empty) != NULL) {
+            h->empty = s->next;
+            h->nempty--;
+            span_init(h, s, c);
+        } else if ((s = span_new(h, c)) == NULL) {
+            return NULL;
+        }
+        h->cur[c] = s;
+        if (s->free == NULL) span_refill(s);
+    }
+    void *b = s->free;
+    s->free = *(void **)b;
+    s->used++;
+    h->requests[c]++;
+    return b;
+}
+
+__attribute__((always_inline)) static inline void *small_alloc(size_t n) {
+    theap_t *h = tls_heap;
+    if (__builtin_expect(h == NULL, 0)) {
+        heap_init();
+        if ((h = heap_adopt()) == NULL) return NULL;
+    }
+    unsigned c = class_of(n);
+    span_t *s = h->cur[c];
+    if (__builtin_expect(s != NULL, 1)) {
+        void *b = s->free;
+        if (__builtin_expect(b != NULL, 1)) {
+            s->free = *(void **)b;
+            s->used++;
+            h->requests[c]++;
+            return b;
+        }
+    }
+    return small_alloc_slow(h, c);
+}
+
+__attribute__((noinline)) static void small_free_remote(span_t *s, void *p) {
+    uintptr_t old = atomic_load_explicit(&s->thread_free, memory_order_relaxed), new;
+    do {
+        *(void **)p = (void *)(old & ~NOTIFIED);
+        new = (uintptr_t)p | NOTIFIED;
+    } while (!atomic_compare_exchange_weak_explicit(&s->thread_free, &old, new,
+                                                    memory_order_release, memory_order_relaxed));
+    if (old & NOTIFIED) return; /* already on its heap's list */
+    theap_t *h = s->heap;
+    span_t *head = atomic_load_explicit(&h->remote, memory_order_relaxed);
+    do s->remote_next = head;
+    while (!atomic_compare_exchange_weak_explicit(&h->remote, &head, s, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+/* The door for small blocks: checks that p is a block of a live span. */
+__attribute__((always_inline)) static inline span_t *small_check(void *p, const char *op) {
+    span_t *s = span_of(p);
+    if (s->magic != SPAN_MAGIC) die(op, "corrupted span header", p);
+    if ((char *)p < (char *)s + SPAN_HEADER || (char *)p >= s->end || (uintptr_t)p % ALIGNMENT)
+        die(op, "invalid pointer (not a block of its span)", p);
+    return s;
+}
+
+__attribute__((always_inline)) static inline void small_free(span_t *s, void *p) {
+    theap_t *h = tls_heap;
+    if (__builtin_expect(s->heap != h, 0)) {
+        small_free_remote(s, p);
+        return;
+    }
+    *(void **)p = s->free;
+    s->free = p;
+    s->used--;
+    h->frees[s->cls]++;
+    if (__builtin_expect(s->state != SPAN_CURRENT, 0)) {
+        if (s->used == 0)
+            span_retire(h, s);
+        else if (s->state == SPAN_FULL)
+            avail_push(h, s);
+    }
+}
+
+/* The thread's heap: an orphan if there is one, else a new one (NULL when out of memory). */
+static theap_t *heap_adopt(void) {
+    heap_lock();
+    theap_t *h = orphan_heaps;
+    if (h != NULL) {
+        orphan_heaps = h->orphan_next;
+        h->orphan = false;
+    } else {
+        void *p = heap_alloc_aligned(64, align_up(sizeof(theap_t) + OVERHEAD, ALIGNMENT));
+        if (p != NULL) {
+            h = p;
+            memset(h, 0, sizeof *h);
+            h->all_next = all_heaps;
+            all_heaps = h;
+        }
+    }
+    heap_unlock();
+    if (h == NULL) return NULL;
+    tls_heap = h;
+    if (atomic_load(&heap_key_ok)) pthread_setspecific(heap_key, h);
+    heap_collect(h);
+    return h;
+}
+
+/* Thread exit: collects, gives back what is empty, and orphans the heap. */
+static void heap_abandon(void *arg) {
+    theap_t *h = arg;
+    heap_collect(h);
+    heap_lock();
+    spans_flush_locked();
+    tls_heap = NULL;
+    h->orphan = true;
+    h->orphan_next = orphan_heaps;
+    orphan_heaps = h;
+    heap_unlock();
 }
 
 /* ============================================================================================
@@ -710,15 +1309,21 @@ static void *large_resize(block_t *b, size_t n) {
  * These return NULL on failure and leave errno alone; the public functions set it.
  */
 
-static void *alloc_any(size_t n) {
+/* Medium and large requests: kept out of line so that the small fast path needs no stack frame. */
+__attribute__((noinline)) static void *alloc_big(size_t n) {
     heap_init();
     size_t size;
     if (!request_block_size(n, &size)) return NULL;
-    if (n >= heap.mmap_threshold) return large_alloc(n, ALIGNMENT);
+    if (n >= mmap_threshold()) return large_alloc(n, ALIGNMENT);
     heap_lock();
     void *p = heap_alloc(size);
     heap_unlock();
     return p;
+}
+
+__attribute__((always_inline)) static inline void *alloc_any(size_t n) {
+    if (__builtin_expect(n <= SMALL_MAX, 1)) return small_alloc(n);
+    return alloc_big(n);
 }
 
 /* The single door through which every pointer from the user passes: aborts on anything that
@@ -731,7 +1336,7 @@ static block_t *user_block(void *p, const char *op) {
     if ((head & INUSE) == 0) die(op, "block not in use (double free or invalid pointer)", p);
     if (head & MMAPPED) {
         size_t len = head & ~FLAG_MASK, off = large_offset(b);
-        if ((head & FLAG_MASK) != (MMAPPED | INUSE) || len % heap.page != 0 ||
+        if ((head & FLAG_MASK & ~DIRTY) != (MMAPPED | INUSE) || len % heap.page != 0 ||
             off % ALIGNMENT != WORD || off >= len - WORD || ((uintptr_t)b - off) % heap.page != 0)
             die(op, "corrupted large block header", p);
     } else {
@@ -792,7 +1397,7 @@ static void *alloc_aligned(size_t align, size_t n) {
     if (!request_block_size(n, &size) || align > MAX_REQUEST) return NULL;
     size_t need = size + align + MIN_BLOCK; /* both terms below 2^63: no overflow */
     if (need > MAX_REQUEST) return NULL;
-    if (need >= heap.mmap_threshold) return large_alloc(n, align);
+    if (need >= mmap_threshold()) return large_alloc(n, align);
     heap_lock();
     void *p = heap_alloc_aligned(align, size);
     heap_unlock();
@@ -814,9 +1419,17 @@ void *malloc(size_t n) {
     return p;
 }
 
+__attribute__((noinline)) static void free_big(void *p) {
+    free_block(user_block(p, "free"));
+}
+
 void free(void *p) {
     if (p == NULL) return;
-    free_block(user_block(p, "free"));
+    if (__builtin_expect(span_map_test((uintptr_t)p), 1)) {
+        small_free(small_check(p, "free"), p);
+        return;
+    }
+    free_big(p);
 }
 
 void *calloc(size_t nmemb, size_t size) {
@@ -830,7 +1443,8 @@ void *calloc(size_t nmemb, size_t size) {
         errno = ENOMEM;
         return NULL;
     }
-    if ((payload_block(p)->head & MMAPPED) == 0) memset(p, 0, n); /* fresh mappings are zero */
+    if (n <= SMALL_MAX || (payload_block(p)->head & (MMAPPED | DIRTY)) != MMAPPED)
+        memset(p, 0, n); /* fresh mappings are zero */
     return p;
 }
 
@@ -842,25 +1456,46 @@ void *realloc(void *p, size_t n) {
         free(p);
         return NULL;
     }
+    if (span_map_test((uintptr_t)p)) {
+        span_t *s = small_check(p, "realloc");
+        if (n <= s->bsize && (n > s->bsize / 2 || n > SMALL_MAX / 2 || s->bsize <= 64)) return p;
+        void *q = malloc(n);
+        if (q == NULL) return NULL;
+        memcpy(q, p, n < s->bsize ? n : s->bsize);
+        small_free(s, p);
+        return q;
+    }
     block_t *b = user_block(p, "realloc");
     size_t size;
     if (!request_block_size(n, &size)) {
         errno = ENOMEM;
         return NULL;
     }
+    /* Blocks that grow past REALLOC_MAP_MIN move to a mapping of their own, and mremap then
+     * grows them without copying (unless HEAPLAB_MMAP_THRESHOLD fixed where mappings start). */
+    size_t map_min = heap.threshold_fixed ? mmap_threshold() : REALLOC_MAP_MIN;
     if (b->head & MMAPPED) {
-        if (n >= heap.mmap_threshold) {
+        if (n >= map_min || n >= mmap_threshold()) {
             void *q = large_resize(b, n);
             if (q == NULL) errno = ENOMEM;
             return q;
         }
     } else {
+        size_t usable = block_usable(b);
+        if (n <= usable && n >= usable / 2) return p; /* keep the room it has */
         heap_lock();
         bool in_place = heap_resize(b, size);
         heap_unlock();
         if (in_place) return p;
     }
-    void *q = alloc_any(n);
+    /* A block that moves to grow leaves room for the next growth (a vector, a string). */
+    size_t grown = n + n / 4;
+    void *q = NULL;
+    if (n >= map_min && (b->head & MMAPPED) == 0 && n > block_usable(b))
+        q = large_alloc(n, ALIGNMENT);
+    else if (grown < mmap_threshold() && grown > n)
+        q = alloc_any(grown);
+    if (q == NULL) q = alloc_any(n);
     if (q == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -918,6 +1553,7 @@ void *pvalloc(size_t n) {
 
 size_t malloc_usable_size(void *p) {
     if (p == NULL) return 0;
+    if (span_map_test((uintptr_t)p)) return small_check(p, "malloc_usable_size")->bsize;
     return block_usable(user_block(p, "malloc_usable_size"));
 }
 
@@ -1024,9 +1660,190 @@ static int check_locked(void) {
     return 1;
 }
 
-int alloc_check_heap(void) {
+/* The spans: every in-use heap block whose payload is a span-aligned address marked in the
+ * span map. Spans of the calling thread's heap and of orphans are checked whole; those of
+ * other threads' heaps, which their owners change without the lock, only in their fixed
+ * fields. */
+static bool heap_known(const theap_t *h) {
+    for (theap_t *k = all_heaps; k != NULL; k = k->all_next)
+        if (k == h) return true;
+    return false;
+}
+
+static int check_span(span_t *s, uint64_t counted[NCLASSES]) {
+    if (s->magic != SPAN_MAGIC) return check_failed("span %p: bad magic 0x%x", (void *)s, s->magic);
+    if (!heap_known(s->heap))
+        return check_failed("span %p: owner %p is not a thread heap", (void *)s, (void *)s->heap);
+    if (s->state > SPAN_EMPTY) return check_failed("span %p: bad state %u", (void *)s, s->state);
+    if (s->heap != tls_heap && !s->heap->orphan) return 1;
+    if (s->state == SPAN_EMPTY) {
+        if (s->used != 0) return check_failed("span %p: empty but %u used", (void *)s, s->used);
+        return 1;
+    }
+    unsigned c = s->cls;
+    if (c >= NCLASSES || s->bsize != class_size[c])
+        return check_failed("span %p: class %u with block size %u", (void *)s, c, s->bsize);
+    char *data = (char *)s + SPAN_HEADER;
+    if (s->capacity != (SPAN_SIZE - OVERHEAD - SPAN_HEADER) / s->bsize ||
+        s->end != data + (size_t)s->capacity * s->bsize || s->bump < data || s->bump > s->end ||
+        (size_t)(s->bump - data) % s->bsize != 0)
+        return check_failed("span %p: bad bounds (capacity %u, bump %p, end %p)", (void *)s,
+                            s->capacity, (void *)s->bump, (void *)s->end);
+    size_t nfree = 0;
+    for (char *b = s->free; b != NULL; b = *(char **)b) {
+        if (b < data || b >= s->bump || (size_t)(b - data) % s->bsize != 0)
+            return check_failed("span %p: free-list entry %p is not a used block of it", (void *)s,
+                                (void *)b);
+        if (++nfree > s->capacity)
+            return check_failed("span %p: free list longer than capacity (cycle)", (void *)s);
+    }
+    size_t fresh = (size_t)(s->end - s->bump) / s->bsize;
+    if (s->used + nfree + fresh != s->capacity)
+        return check_failed("span %p: used %u + free %zu + never used %zu != capacity %u",
+                            (void *)s, s->used, nfree, fresh, s->capacity);
+    if ((s->state == SPAN_CURRENT) != (s->heap->cur[c] == s))
+        return check_failed("span %p: state %u but heap's current span of class %u is %p",
+                            (void *)s, s->state, c, (void *)s->heap->cur[c]);
+    if (s->state == SPAN_FULL && (s->free != NULL || fresh != 0))
+        return check_failed("span %p: marked full with free blocks", (void *)s);
+    if (s->heap == tls_heap) counted[c]++;
+    return 1;
+}
+
+static int check_spans_locked(void) {
+    uint64_t counted[NCLASSES] = {0};
+    for (segment_t *seg = heap.segments; seg != NULL; seg = seg->next) {
+        block_t *epilogue = segment_epilogue(seg);
+        for (block_t *b = segment_first(seg); b != epilogue; b = block_next(b)) {
+            uintptr_t p = (uintptr_t)block_payload(b);
+            if (!block_inuse(b) || p % SPAN_SIZE != 0 || !span_map_test(p)) continue;
+            /* heap_alloc_aligned leaves a tail too small to split (< MIN_BLOCK) in the block */
+            if (block_size(b) < SPAN_SIZE || block_size(b) >= SPAN_SIZE + MIN_BLOCK)
+                return check_failed("span %p: its heap block has size %zu", (void *)p,
+                                    block_size(b));
+            if (!check_span((span_t *)p, counted)) return 0;
+        }
+    }
+    theap_t *h = tls_heap;
+    for (unsigned c = 0; h != NULL && c < NCLASSES; c++) {
+        if (counted[c] != h->nspans[c])
+            return check_failed("thread heap %p: %llu spans of class %u found, %llu counted",
+                                (void *)h, (unsigned long long)counted[c], c,
+                                (unsigned long long)h->nspans[c]);
+        for (span_t *s = h->avail[c]; s != NULL; s = s->next)
+            if (s->state != SPAN_AVAIL || s->cls != c)
+                return check_failed("thread heap %p: avail list of class %u holds span %p",
+                                    (void *)h, c, (void *)s);
+    }
+    return 1;
+}
+
+/* ============================================================================================
+ * Heap report and dump
+ * ============================================================================================
+ *
+ * Both format on the stack and write(2) to standard error, like glibc's malloc_stats: they
+ * never allocate, so they can run between any two allocation calls. Counters of other
+ * threads are read without stopping them, so a report taken while they run is approximate.
+ */
+
+__attribute__((format(printf, 1, 2))) static void report(const char *fmt, ...) {
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (len <= 0) return;
+    ssize_t w = write(STDERR_FILENO, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf - 1);
+    (void)w;
+}
+
+void malloc_stats(void) {
+    heap_init();
+    unsigned long long blocks[NCLASSES] = {0}, req[NCLASSES] = {0}, fr[NCLASSES] = {0};
+    unsigned long long heaps = 0, spans = 0;
     heap_lock();
-    int ok = check_locked();
+    for (theap_t *h = all_heaps; h != NULL; h = h->all_next) {
+        heaps++;
+        for (unsigned c = 0; c < NCLASSES; c++) {
+            uint64_t n = __atomic_load_n(&h->nspans[c], __ATOMIC_RELAXED);
+            spans += n;
+            blocks[c] += n * ((SPAN_SIZE - OVERHEAD - SPAN_HEADER) / class_size[c]);
+            req[c] += __atomic_load_n(&h->requests[c], __ATOMIC_RELAXED);
+            fr[c] += __atomic_load_n(&h->frees[c], __ATOMIC_RELAXED);
+        }
+    }
+    unsigned long long heap_bytes = 0, free_bytes = 0;
+    for (segment_t *s = heap.segments; s != NULL; s = s->next) {
+        heap_bytes += (unsigned long long)(s->end - (char *)s);
+        block_t *epilogue = segment_epilogue(s);
+        for (block_t *b = segment_first(s); b != epilogue; b = block_next(b))
+            if (!block_inuse(b)) free_bytes += block_size(b);
+    }
+    heap_unlock();
+    unsigned long long tb = 0, tu = 0, tr = 0, tf = 0;
+    report("malloc_stats: class   size     blocks     in-use       free   requests      frees\n");
+    for (unsigned c = 0; c < NCLASSES; c++) {
+        unsigned long long used = req[c] - fr[c];
+        report("malloc_stats: %5u %6u %10llu %10llu %10llu %10llu %10llu\n", c, class_size[c],
+               blocks[c], used, blocks[c] - used, req[c], fr[c]);
+        tb += blocks[c];
+        tu += used;
+        tr += req[c];
+        tf += fr[c];
+    }
+    report("malloc_stats: total        %10llu %10llu %10llu %10llu %10llu\n", tb, tu, tb - tu, tr,
+           tf);
+    report("malloc_stats: thread heaps %llu, spans %llu of %zu bytes\n", heaps, spans, SPAN_SIZE);
+    report("malloc_stats: heap %llu bytes, %llu free; mmap threshold %zu\n", heap_bytes, free_bytes,
+           mmap_threshold());
+}
+
+/* One line per heap block, with spans as such. The lock is held. */
+static void dump_locked(void) {
+    report("heap dump: begin\n");
+    for (segment_t *s = heap.segments; s != NULL; s = s->next) {
+        report("heap dump: segment %p-%p %s\n", (void *)s, (void *)s->end,
+               s->mapped ? "mmap" : "sbrk");
+        block_t *epilogue = segment_epilogue(s);
+        for (block_t *b = segment_first(s); b != epilogue; b = block_next(b)) {
+            uintptr_t p = (uintptr_t)block_payload(b);
+            if (block_inuse(b) && p % SPAN_SIZE == 0 && span_map_test(p)) {
+                span_t *sp = (span_t *)p;
+                if (sp->state == SPAN_EMPTY)
+                    report("heap dump: %p %10zu span empty\n", (void *)p, block_size(b));
+                else
+                    report("heap dump: %p %10zu span class %u size %u used %u of %u\n", (void *)p,
+                           block_size(b), sp->cls, sp->bsize, sp->used, sp->capacity);
+            } else {
+                report("heap dump: %p %10zu %s\n", (void *)p, block_size(b),
+                       block_inuse(b) ? "in-use" : "free");
+            }
+        }
+    }
+    for (unsigned i = 0; i < large_cache.n; i++)
+        report("heap dump: %p %10zu cached mapping\n", (void *)large_cache.base[i],
+               large_cache.len[i]);
+    report("heap dump: end\n");
+}
+
+static bool dump_wanted(void) {
+    const char *e = getenv("HEAPLAB_HEAP_DUMP");
+    return e != NULL && *e != '\0' && strcmp(e, "0") != 0;
+}
+
+__attribute__((destructor)) static void dump_at_exit(void) {
+    if (!dump_wanted() || !atomic_load(&heap_ready)) return;
+    heap_lock();
+    dump_locked();
+    heap_unlock();
+}
+
+int alloc_check_heap(void) {
+    heap_init();
+    heap_lock();
+    int ok = check_locked() && check_spans_locked();
+    if (dump_wanted()) dump_locked();
     heap_unlock();
     return ok;
 }
@@ -1054,7 +1871,7 @@ int alloc_check_heap(void) {
  *   stats.nactive == number of ACTIVE bits, stats.active_size == sum of their headers' sizes;
  *   sum over dm.sites of bytes == stats.total_size, so the heavy-hitter report is exact;
  *   the underlying free only ever sees a pointer its malloc returned, exactly once.
- * One mutex, dm.lock, guards the bitmaps, the sites and the statistics. They live in memory
+ * One lock, dm.lock, guards the bitmaps, the sites and the statistics. They live in memory
  * mapped here, never in the heap under test, and the error reporter formats into a stack
  * buffer, so nothing in this layer allocates through itself. The bitmaps cost 1/64 of the
  * address range the heap spans and are touched next to the blocks they describe, which keeps
@@ -1099,16 +1916,19 @@ typedef struct dm_site {
 #define DM_ACTIVES UINT64_C(0x5555555555555555)
 
 static struct {
-    pthread_mutex_t lock;
+    lock_t lock;
     uintptr_t chunk_id[DM_CHUNKS]; /* open addressing: (address >> DM_CHUNK_SHIFT) + 1 */
     uint64_t *chunk_bits[DM_CHUNKS];
     size_t chunk_lo[DM_CHUNKS], chunk_hi[DM_CHUNKS]; /* words ever set: [lo, hi) */
-    dm_site_t *sites;                                /* dense array, nsites used */
+    /* dm_chunk's last answer (last_id 0: none yet), since a heap seldom leaves one GiB */
+    uintptr_t last_id;
+    size_t last_chunk;
+    dm_site_t *sites;    /* dense array, nsites used */
     uint32_t *site_slot; /* open addressing: site index + 1, 0 when empty; load <= 1/2 */
     size_t sites_cap;    /* capacity of both site tables, a power of two */
     size_t nsites;
     dmalloc_statistics stats;
-} dm = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} dm = {.lock = LOCK_INITIALIZER};
 
 /* The error reporter: one line at a time, formatted on the stack, written with write(2). */
 __attribute__((format(printf, 1, 2))) static void dm_say(const char *fmt, ...) {
@@ -1158,14 +1978,18 @@ static inline dm_header_t *dm_header(const void *payload) {
  * make one). Lock held. */
 static size_t dm_chunk(uintptr_t p, bool create) {
     uintptr_t id = (p >> DM_CHUNK_SHIFT) + 1;
+    if (id == dm.last_id) return dm.last_chunk;
     size_t i = dm_hash(id, DM_CHUNKS);
     for (size_t n = 0; n < DM_CHUNKS; n++, i = (i + 1) & (DM_CHUNKS - 1)) {
-        if (dm.chunk_id[i] == id) return i;
         if (dm.chunk_id[i] == 0) {
             if (!create) return DM_CHUNKS;
             dm.chunk_bits[i] = dm_map(DM_WORDS * sizeof(uint64_t));
             dm.chunk_id[i] = id;
             dm.chunk_lo[i] = DM_WORDS;
+        }
+        if (dm.chunk_id[i] == id) {
+            dm.last_id = id;
+            dm.last_chunk = i;
             return i;
         }
     }
@@ -1245,10 +2069,10 @@ static uint32_t dm_site(const char *file, long line) {
 }
 
 static void dm_count_failure(unsigned long long sz) {
-    pthread_mutex_lock(&dm.lock);
+    lock_take(&dm.lock);
     dm.stats.nfail++;
     dm.stats.fail_size = dm_add_sat(dm.stats.fail_size, sz);
-    pthread_mutex_unlock(&dm.lock);
+    lock_give(&dm.lock);
 }
 
 /* A child forked while another thread held dm.lock would inherit it locked: the handlers take
@@ -1256,13 +2080,13 @@ static void dm_count_failure(unsigned long long sz) {
  * first allocation, outside dm.lock, since pthread_atfork may itself allocate. */
 static atomic_int dm_fork_handlers;
 static void dm_fork_prepare(void) {
-    pthread_mutex_lock(&dm.lock);
+    pthread_mutex_lock(&dm.lock.mutex);
 }
 static void dm_fork_parent(void) {
-    pthread_mutex_unlock(&dm.lock);
+    pthread_mutex_unlock(&dm.lock.mutex);
 }
 static void dm_fork_child(void) {
-    pthread_mutex_init(&dm.lock, NULL);
+    pthread_mutex_init(&dm.lock.mutex, NULL);
 }
 
 static void *dm_alloc(size_t sz, const char *file, long line) {
@@ -1281,7 +2105,7 @@ static void *dm_alloc(size_t sz, const char *file, long line) {
     memcpy(p + sz, dm_canary, DM_CANARY);
     uintptr_t first = (uintptr_t)p, last = first + (sz ? sz : 1) - 1;
 
-    pthread_mutex_lock(&dm.lock);
+    lock_take(&dm.lock);
     uint32_t site = dm_site(file, line);
     *dm_header(p) = (dm_header_t){sz, site, dm_check_of(first, sz, site)};
     dm_set_state(first, DM_ACTIVE | DM_EVER);
@@ -1293,7 +2117,7 @@ static void *dm_alloc(size_t sz, const char *file, long line) {
     st->total_size += sz;
     if (st->heap_min == 0 || first < st->heap_min) st->heap_min = first;
     if (last > st->heap_max) st->heap_max = last;
-    pthread_mutex_unlock(&dm.lock);
+    lock_give(&dm.lock);
     return p;
 }
 
@@ -1350,12 +2174,12 @@ static dm_header_t *dm_check(void *ptr, const char *file, long line, const char 
 }
 
 static void dm_release(void *ptr, const char *file, long line, const char *op) {
-    pthread_mutex_lock(&dm.lock);
+    lock_take(&dm.lock);
     dm_header_t *h = dm_check(ptr, file, line, op);
     dm_set_state((uintptr_t)ptr, DM_EVER);
     dm.stats.nactive--;
     dm.stats.active_size -= h->size;
-    pthread_mutex_unlock(&dm.lock);
+    lock_give(&dm.lock);
     free((unsigned char *)ptr - DM_FRONT);
 }
 
@@ -1382,9 +2206,9 @@ void *dmalloc_calloc(size_t nmemb, size_t sz, const char *file, long line) {
  * failure the old block stays allocated and unchanged. */
 void *dmalloc_realloc(void *ptr, size_t sz, const char *file, long line) {
     if (ptr == NULL) return dm_alloc(sz, file, line);
-    pthread_mutex_lock(&dm.lock);
+    lock_take(&dm.lock);
     size_t old = dm_check(ptr, file, line, "realloc")->size;
-    pthread_mutex_unlock(&dm.lock);
+    lock_give(&dm.lock);
     void *moved = dm_alloc(sz, file, line);
     if (moved == NULL) return NULL;
     memcpy(moved, ptr, old < sz ? old : sz);
@@ -1393,9 +2217,9 @@ void *dmalloc_realloc(void *ptr, size_t sz, const char *file, long line) {
 }
 
 void dmalloc_get_statistics(dmalloc_statistics *stats) {
-    pthread_mutex_lock(&dm.lock);
+    lock_take(&dm.lock);
     *stats = dm.stats;
-    pthread_mutex_unlock(&dm.lock);
+    lock_give(&dm.lock);
 }
 
 void dmalloc_print_statistics(void) {
@@ -1417,16 +2241,16 @@ static bool dm_print_leak(uintptr_t p, void *arg) {
 }
 
 void dmalloc_print_leak_report(void) {
-    pthread_mutex_lock(&dm.lock);
+    lock_take(&dm.lock);
     dm_each_active(dm_print_leak, NULL);
-    pthread_mutex_unlock(&dm.lock);
+    lock_give(&dm.lock);
 }
 
 /* The sites with at least 1/5 of the bytes allocated, largest first; at most `limit` lines.
  * No more than five sites can qualify, so a fixed array holds them. */
 static void dm_heavy_hitters(size_t limit) {
     size_t top[5], ntop = 0;
-    pthread_mutex_lock(&dm.lock);
+    lock_take(&dm.lock);
     unsigned long long total = dm.stats.total_size;
     for (size_t s = 0; s < dm.nsites && total; s++) {
         if (dm.sites[s].bytes == 0 || dm.sites[s].bytes < total / 5 + (total % 5 != 0)) continue;
@@ -1439,7 +2263,7 @@ static void dm_heavy_hitters(size_t limit) {
         printf("HEAVY HITTER: %s:%ld: %llu bytes (~%.1f%%)\n", s->file, s->line, s->bytes,
                100.0 * (double)s->bytes / (double)total);
     }
-    pthread_mutex_unlock(&dm.lock);
+    lock_give(&dm.lock);
 }
 
 void dmalloc_print_heavy_hitter_report(void) {

@@ -20,6 +20,8 @@
  *   frag           a long-lived heap: 200000 live objects, half replaced in rounds with blocks
  *                  of other sizes; reports nothing but its peak RSS matters
  *
+ * Each is sized to run for about a second under glibc on this project's 2-core machine, so that
+ * process start-up (a millisecond) does not weigh in the ratios; SCALE multiplies the work.
  * Everything is deterministic (a fixed xorshift seed per thread). On success the exit status
  * is 0 and the one line printed is "peak_rss_kb N", the process' peak resident set (VmHWM).
  */
@@ -90,7 +92,7 @@ static void larson(void) {
     for (int r = 0; r < ROUNDS; r++) {
         larson_arg args[T];
         for (int t = 0; t < T; t++) /* each round, a thread takes its neighbour's array */
-            args[t] = (larson_arg){slots[(t + r) % T], (uint64_t)(r * T + t + 1), 200000 * scale};
+            args[t] = (larson_arg){slots[(t + r) % T], (uint64_t)(r * T + t + 1), 1600000 * scale};
         run_threads(T, larson_thread, args, sizeof args[0]);
     }
     for (int t = 0; t < T; t++) {
@@ -153,7 +155,7 @@ static void xmalloc_test(void) {
                         0,
                         0,
                         0};
-    q.batches = 8000 * scale;
+    q.batches = 16000 * scale;
     pthread_t p, c;
     pthread_create(&p, NULL, producer, &q);
     pthread_create(&c, NULL, consumer, &q);
@@ -180,7 +182,7 @@ static void *simple_thread(void *a) {
 }
 
 static void simple(int threads) {
-    long iters[2] = {20000000 * scale / threads, 20000000 * scale / threads};
+    long iters[2] = {120000000 * scale / threads, 120000000 * scale / threads};
     if (threads == 1)
         simple_thread(iters);
     else
@@ -207,7 +209,8 @@ static void *cache_thread(void *a) {
 static void cache(int scratch) {
     enum { T = 2 };
     cache_arg args[T];
-    for (int t = 0; t < T; t++) args[t] = (cache_arg){scratch ? xmalloc(8) : NULL, 2000000 * scale};
+    for (int t = 0; t < T; t++)
+        args[t] = (cache_arg){scratch ? xmalloc(8) : NULL, 20000000 * scale};
     run_threads(T, cache_thread, args, sizeof args[0]);
 }
 
@@ -241,7 +244,7 @@ static void mstress(void) {
 static void realloc_growth(void) {
     uint64_t seed = 5;
     enum { N = 8 };
-    for (long round = 0; round < 60 * scale; round++) {
+    for (long round = 0; round < 180 * scale; round++) {
         char *b[N] = {0};
         size_t n[N] = {0};
         for (int step = 0; step < 400; step++) {
@@ -262,7 +265,7 @@ static void realloc_growth(void) {
 /* ---- large blocks ---- */
 static void large(void) {
     uint64_t seed = 9;
-    for (long i = 0; i < 30000 * scale; i++) {
+    for (long i = 0; i < 3000000 * scale; i++) {
         size_t n = (128u << 10) + rnd(&seed) % (4u << 20);
         char *p = xmalloc(n);
         p[0] = 1;

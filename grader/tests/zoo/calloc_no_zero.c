@@ -1,6 +1,6 @@
 /* Broken: calloc does not zero the block. Fresh memory from the system is zero anyway, so only
  * a test that calls calloc on recycled, dirty memory sees it. */
-//@ loses: 13,15,16,28,37,45,47-49,51
+//@ loses: 13-16,28,37,45,47-49,51
 //@ may-lose: 33-38,61,93,110 (libc's thread start-up trusts calloc to zero: whether it gets dirty memory depends on scheduling)
 #define ZOO_OWN_CALLOC
 #include "zoo.h"

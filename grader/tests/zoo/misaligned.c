@@ -1,7 +1,8 @@
 /* Broken: malloc's payloads are aligned to 8 bytes, not 16, as in an allocator whose header is
  * 8 bytes long and that forgot to round it up. Blocks from calloc and the aligned family are
- * still right, so only tests that check malloc's alignment lose. */
-//@ loses: 1-12,17-34,36-41,43,44
+ * still right, so only tests that check malloc's alignment lose, and the heap-report test that
+ * damages a freed block through its pointer (the damage lands 8 bytes off). */
+//@ loses: 1-12,17-34,36-41,43,44,111,114,117,118
 #define ZOO_OWN_MALLOC
 #define ZOO_OWN_FREE
 #define ZOO_OWN_REALLOC

@@ -2,7 +2,7 @@
  * while it is still live, as by an allocator whose free list lost track of a block. Each block is
  * still freed to the reference once, so the heap itself stays sound: what breaks is the caller's
  * data. */
-//@ loses: 1,3,4,23,28,29,31-34,36-39,42,45,47-50
+//@ loses: 1,3,4,23,28,29,31-34,36-39,42,45,47-50,114
 //@ may-lose: 35 (a thread forks while another allocates: whether it meets a block handed out twice depends on scheduling)
 #define ZOO_OWN_MALLOC
 #define ZOO_OWN_FREE
