@@ -35,10 +35,10 @@ TEST_LDLIBS   := -pthread -ldl -lm
 TESTCASES     ?= testcases
 TEST_SOURCES  := $(sort $(wildcard $(TESTCASES)/[0-9][0-9][0-9]-*.c))
 TEST_NAMES    := $(basename $(notdir $(TEST_SOURCES)))
-# A test of the debugging interface (`//@ needs: dmalloc`) calls dmalloc_* and so links only
-# against the slot: it has no preload build.
-DMALLOC_TESTS := $(basename $(notdir $(shell grep -l '^//@ needs:.*dmalloc' $(TEST_SOURCES) /dev/null)))
-PRELOAD_TESTS := $(filter-out $(DMALLOC_TESTS:%=$(BUILD)/tests/%),$(TEST_NAMES:%=$(BUILD)/tests/%))
+# Only a test whose `//@ mode:` names preload has a preload build: the others may call what only
+# the slot defines (dmalloc_*, alloc_check_heap), and link against it alone.
+PRELOAD_NAMES := $(basename $(notdir $(shell grep -l '^//@ mode:.*preload' $(TEST_SOURCES) /dev/null)))
+PRELOAD_TESTS := $(PRELOAD_NAMES:%=$(BUILD)/tests/%)
 STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT)/tests/%)
 
 HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o

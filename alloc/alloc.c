@@ -25,8 +25,9 @@
  *
  * Vital statistics
  *   Alignment:        16 bytes for every payload (alignof(max_align_t)).
- *   Small blocks:     requests up to 2 KiB: 40 size classes (16-byte steps to 128, then eight
- *                     per power of two), no per-block header; at most 1/8 rounding waste.
+ *   Small blocks:     requests up to 2 KiB: 64 size classes (16-byte steps to 512, then
+ *                     sixteen per power of two), no per-block header; at most 1/16 rounding
+ *                     waste.
  *   Medium blocks:    16 bytes of boundary tags per block, minimum 32 bytes.
  *   Largest request:  PTRDIFF_MAX - 16 MiB; larger ones fail with ENOMEM before any arithmetic.
  *   malloc(0):        a unique pointer to a 16-byte block.
@@ -864,21 +865,23 @@ static void *large_resize(block_t *b, size_t n) {
  * ============================================================================================
  *
  * Requests up to SMALL_MAX bytes are rounded up to one of NCLASSES block sizes: every multiple
- * of 16 up to 128, then eight sizes per power of two. Invariants: class_size[c] % 16 == 0,
+ * of 16 up to 512, then sixteen sizes per power of two. Invariants: class_size[c] % 16 == 0,
  * class_size is increasing, and class_of(n) is the smallest c with class_size[c] >= n. The
- * worst internal waste is an eighth of the block (above 128 bytes) or 15 bytes (below).
+ * worst internal waste is a sixteenth of the block (above 512 bytes) or 15 bytes (below),
+ * which keeps a long-lived heap of mixed sizes close to what a best-fit allocator holds.
  */
 
-#define NCLASSES 40
+#define NCLASSES 64
 /* Requests up to SMALL_MAX (a class size, at most 2048) are small blocks. */
 #ifndef SMALL_MAX
 #define SMALL_MAX ((size_t)2048)
 #endif
 
 static const uint32_t class_size[NCLASSES] = {
-    16,  32,  48,  64,   80,   96,   112,  128,  144,  160,  176,  192,  208, 224,
-    240, 256, 288, 320,  352,  384,  416,  448,  480,  512,  576,  640,  704, 768,
-    832, 896, 960, 1024, 1152, 1280, 1408, 1536, 1664, 1792, 1920, 2048,
+    16,   32,   48,   64,   80,   96,   112,  128,  144,  160,  176,  192,  208,  224,  240,  256,
+    272,  288,  304,  320,  336,  352,  368,  384,  400,  416,  432,  448,  464,  480,  496,  512,
+    544,  576,  608,  640,  672,  704,  736,  768,  800,  832,  864,  896,  928,  960,  992,  1024,
+    1088, 1152, 1216, 1280, 1344, 1408, 1472, 1536, 1600, 1664, 1728, 1792, 1856, 1920, 1984, 2048,
 };
 
 /* class_index[(n + 15) / 16] is the class of a request of n <= SMALL_MAX bytes. */
@@ -1369,16 +1372,46 @@ static void free_block(block_t *b) {
 
 /* In the heap, takes a block with room to slide the payload up to the alignment; the slack
  * in front (at least MIN_BLOCK when not empty) and the excess behind are freed again. */
+/* Where in block b a payload aligned to align can start: a lead of 16 bytes cannot stand as a
+ * block, so then the next aligned address is taken. */
+static uintptr_t aligned_payload(block_t *b, size_t align) {
+    uintptr_t p = (uintptr_t)block_payload(b), at = align_up(p, align);
+    return at != p && at - p < MIN_BLOCK ? at + align : at;
+}
+
+/* How many free blocks heap_alloc_aligned examines for one that fits exactly. */
+#define ALIGNED_FIT_TRIES 64
+
+/* A free block, unlinked, that holds size bytes at a payload aligned to align, or NULL. This
+ * is how the hole a freed span leaves between live ones serves the next span: the hole fits
+ * exactly, while heap_alloc's request with room to align anywhere never would. */
+static block_t *bin_take_aligned(size_t align, size_t size) {
+    unsigned tries = 0;
+    for (unsigned i = bin_next_nonempty(bin_index(size)); i < NBINS; i = bin_next_nonempty(i + 1)) {
+        for (block_t *b = heap.bins[i]; b != NULL; b = b->next) {
+            if (aligned_payload(b, align) - (uintptr_t)block_payload(b) + size <= block_size(b)) {
+                bin_remove(b);
+                return b;
+            }
+            if (++tries == ALIGNED_FIT_TRIES) return NULL;
+        }
+    }
+    return NULL;
+}
+
 static void *heap_alloc_aligned(size_t align, size_t size) {
-    void *p = heap_alloc(size + align + MIN_BLOCK);
-    if (p == NULL) return NULL;
-    block_t *b = payload_block(p);
-    uintptr_t at = align_up((uintptr_t)p, align);
-    /* A lead of 16 bytes cannot stand as a block; the next aligned address is align further
-     * and the request reserved align + MIN_BLOCK for slack, which covers align + 16. */
-    if (at != (uintptr_t)p && at - (uintptr_t)p < MIN_BLOCK) at += align;
-    if (at != (uintptr_t)p) {
-        size_t lead = at - (uintptr_t)p, total = block_size(b);
+    block_t *b = bin_take_aligned(align, size);
+    if (b != NULL) {
+        block_set(b, block_size(b), INUSE);
+    } else {
+        /* Room to align anywhere: align for the address, MIN_BLOCK for a lead too short. */
+        void *p = heap_alloc(size + align + MIN_BLOCK);
+        if (p == NULL) return NULL;
+        b = payload_block(p);
+    }
+    uintptr_t p = (uintptr_t)block_payload(b), at = aligned_payload(b, align);
+    if (at != p) {
+        size_t lead = at - p, total = block_size(b);
         block_t *nb = payload_block((void *)at);
         block_set(nb, total - lead, INUSE);
         block_set(b, lead, 0);
@@ -2160,6 +2193,12 @@ __attribute__((noreturn)) static void dm_invalid(const void *ptr, const char *fi
 /* The header of the active block ptr after checking it and its canaries; aborts with the error
  * otherwise. Lock held. */
 static dm_header_t *dm_check(void *ptr, const char *file, long line, const char *op) {
+    /* A block freed in random order is cold: its header and its rear canary are two misses,
+     * the second one's address known only once the first arrives with the size. Asking for
+     * the lines after the payload's start now overlaps them for payloads of up to ~100 bytes,
+     * most of a C program's blocks (a prefetch of an address not mapped does not fault). */
+    __builtin_prefetch((char *)ptr + 64);
+    __builtin_prefetch((char *)ptr + 128);
     if (!(dm_state((uintptr_t)ptr) & DM_ACTIVE)) dm_invalid(ptr, file, line, op);
     dm_header_t *h = dm_header(ptr);
     const unsigned char *p = ptr;
