@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -506,29 +507,61 @@ static int hl_by_address(const void *a, const void *b) {
     return x->p < y->p ? -1 : x->p > y->p;
 }
 
-/* What `print` writes to standard output, in memory this file maps (NUL-terminated). */
-static char *hl_capture_stdout(void (*print)(void), size_t *len) {
-    fflush(stdout);
-    int fd = memfd_create("heaplab-capture", 0), saved = dup(STDOUT_FILENO);
-    CHECK(fd >= 0 && saved >= 0 && dup2(fd, STDOUT_FILENO) >= 0);
+char *hl_capture(int fd, void (*print)(void), size_t *len) {
+    fflush(fd == STDERR_FILENO ? stderr : stdout);
+    int file = memfd_create("heaplab-capture", 0), saved = dup(fd);
+    CHECK(file >= 0 && saved >= 0 && dup2(file, fd) >= 0);
     print();
-    fflush(stdout);
-    CHECK(dup2(saved, STDOUT_FILENO) >= 0);
+    fflush(fd == STDERR_FILENO ? stderr : stdout);
+    CHECK(dup2(saved, fd) >= 0);
     close(saved);
-    off_t size = lseek(fd, 0, SEEK_END);
+    off_t size = lseek(file, 0, SEEK_END);
     CHECK(size >= 0);
-    char *text = mmap(NULL, (size_t)size + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    char *text = mmap(NULL, (size_t)size + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE, file, 0);
     CHECK(text != MAP_FAILED);
-    close(fd);
+    close(file);
     text[size] = '\0';
     *len = (size_t)size;
     return text;
 }
 
+void hl_capture_free(char *text, size_t len) {
+    munmap(text, len + 1);
+}
+
+void hl_stats_read(struct hl_stats *st) {
+    size_t len;
+    char *text = hl_capture(STDERR_FILENO, malloc_stats, &len);
+    bool have_total = false;
+    st->nrows = 0;
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        struct hl_stats_row r = {0};
+        if (sscanf(line, "malloc_stats: %u %u %llu %llu %llu %llu %llu", &r.cls, &r.size, &r.blocks,
+                   &r.used, &r.free, &r.requests, &r.frees) == 7) {
+            CHECK_MSG(st->nrows < HL_STATS_ROWS, "malloc_stats printed over %d size classes",
+                      HL_STATS_ROWS);
+            st->rows[st->nrows++] = r;
+        } else if (sscanf(line, "malloc_stats: total %llu %llu %llu %llu %llu", &r.blocks, &r.used,
+                          &r.free, &r.requests, &r.frees) == 5) {
+            st->total = r;
+            have_total = true;
+        }
+    }
+    hl_capture_free(text, len);
+    CHECK_MSG(st->nrows > 0, "no size-class rows in malloc_stats output");
+    CHECK_MSG(have_total, "no total row in malloc_stats output");
+}
+
+struct hl_stats_row *hl_stats_row_for(struct hl_stats *st, size_t n) {
+    for (int i = 0; i < st->nrows; i++)
+        if (st->rows[i].size >= n) return &st->rows[i];
+    hl_fail(__FILE__, __LINE__, "no size class serves %zu bytes", n);
+}
+
 size_t hl_check_leak_report(void (*print)(void), const char *file, struct hl_block *blocks,
                             size_t n) {
     size_t len, lines = 0;
-    char *out = hl_capture_stdout(print, &len);
+    char *out = hl_capture(STDOUT_FILENO, print, &len);
     qsort(blocks, n, sizeof blocks[0], hl_by_address);
     for (char *s = out, *nl; *s; s = nl + 1) {
         nl = strchr(s, '\n');
@@ -556,6 +589,6 @@ size_t hl_check_leak_report(void (*print)(void), const char *file, struct hl_blo
         CHECK_MSG(!blocks[i].leaked || blocks[i].seen,
                   "leak of %p (%zu bytes, line %d) not reported", blocks[i].p, blocks[i].n,
                   blocks[i].line);
-    munmap(out, len + 1);
+    hl_capture_free(out, len);
     return lines;
 }

@@ -92,4 +92,28 @@ struct hl_block {
 size_t hl_check_leak_report(void (*print)(void), const char *file, struct hl_block *blocks,
                             size_t n);
 
+/* What `print` writes to file descriptor fd (standard output or error), NUL-terminated in
+ * writable memory that hl_capture_free gives back; *len is its length. */
+char *hl_capture(int fd, void (*print)(void), size_t *len);
+void hl_capture_free(char *text, size_t len);
+
+/* Heap reports (`//@ needs: heap-report`): one row of malloc_stats(), "malloc_stats: CLASS SIZE
+ * BLOCKS IN-USE FREE REQUESTS FREES", or its "total" row (class and size 0). */
+struct hl_stats_row {
+    unsigned cls, size;
+    unsigned long long blocks, used, free, requests, frees;
+};
+
+#define HL_STATS_ROWS 256
+struct hl_stats {
+    int nrows;
+    struct hl_stats_row rows[HL_STATS_ROWS], total;
+};
+
+/* Runs malloc_stats() and parses its report; fails the test without size-class rows or total. */
+void hl_stats_read(struct hl_stats *st);
+
+/* The row of the size class that serves n bytes: the first class of at least n bytes. */
+struct hl_stats_row *hl_stats_row_for(struct hl_stats *st, size_t n);
+
 #endif

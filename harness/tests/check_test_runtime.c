@@ -523,6 +523,28 @@ START_TEST(test_system) {
 }
 END_TEST
 
+/* hl_capture: what a function writes through stdio and straight to the descriptor, in order,
+ * and nothing it writes to the other stream; the descriptor is back in place afterwards. */
+static void write_both(void) {
+    fprintf(stderr, "one ");
+    ssize_t w = write(STDERR_FILENO, "two\n", 4);
+    (void)w;
+    printf("to stdout\n");
+}
+
+START_TEST(test_capture) {
+    size_t len;
+    char *text = hl_capture(STDERR_FILENO, write_both, &len);
+    ck_assert_uint_eq(len, 8);
+    ck_assert_str_eq(text, "one two\n");
+    hl_capture_free(text, len);
+    text = hl_capture(STDOUT_FILENO, write_both, &len);
+    ck_assert_str_eq(text, "to stdout\n");
+    hl_capture_free(text, len);
+    ck_assert_int_eq(fcntl(STDERR_FILENO, F_GETFD), 0);
+}
+END_TEST
+
 /* The runtime refuses to run a test on an allocator other than the one the grader names:
    this program itself, started again with HEAPLAB_SLOT saying where malloc must come from. */
 START_TEST(test_allocator_in_use) {
@@ -579,6 +601,7 @@ static Suite *runtime_suite(void) {
     tcase_add_test(tc, test_footprint_follows_mmap);
     tcase_add_test(tc, test_system);
     tcase_add_test(tc, test_allocator_in_use);
+    tcase_add_test(tc, test_capture);
     suite_add_tcase(s, tc);
     return s;
 }
