@@ -120,6 +120,8 @@
  *   HEAP_MMAP_SEGMENT_MIN                         1 MiB     smallest mmap'd heap segment
  *   TRIM_THRESHOLD                                256 KiB   a free top block this large is
  *                                                           trimmed down to HEAP_GROW_MIN
+ *   RELEASE_THRESHOLD                             1 MiB     a free block this large inside
+ *                                                           the heap gives its pages back
  *   EMPTY_CACHE                                   4         empty spans a thread heap keeps
  *   REALLOC_MAP_MIN                               64 KiB    realloc growing past this maps
  *
@@ -178,6 +180,13 @@
  * so that a program that frees most of its heap gives the memory back. */
 #ifndef TRIM_THRESHOLD
 #define TRIM_THRESHOLD (256 * 1024)
+#endif
+
+/* A free block this large that cannot be trimmed (it is not at the top) gives its pages back
+ * with madvise, so that a long-running program whose heap emptied in the middle (spans fallen
+ * free between live ones) does not keep that memory resident. */
+#ifndef RELEASE_THRESHOLD
+#define RELEASE_THRESHOLD ((size_t)1 << 20)
 #endif
 
 #if TRIM_THRESHOLD <= HEAP_GROW_MIN
@@ -489,6 +498,12 @@ static void sys_munmap(void *p, size_t len) {
     errno = saved;
 }
 
+static void sys_madvise_dontneed(void *p, size_t len) {
+    int saved = errno;
+    madvise(p, len, MADV_DONTNEED);
+    errno = saved;
+}
+
 static char *sys_mremap(void *p, size_t old_len, size_t new_len) {
     int saved = errno;
     void *q = mremap(p, old_len, new_len, MREMAP_MAYMOVE);
@@ -669,21 +684,32 @@ static void heap_trim(block_t *top) {
 /* Unmaps a mapped segment that b, a free block just binned, covers whole. The newest segment
  * stays, so that a program allocating and freeing one block does not map and unmap a segment
  * each time. */
-static void segment_release(block_t *b) {
+static bool segment_release(block_t *b) {
     segment_t *s = (segment_t *)((char *)b - WORD - sizeof(segment_t));
-    if (!s->mapped || s == heap.segments) return;
+    if (!s->mapped || s == heap.segments) return false;
     bin_remove(b);
     s->prev->next = s->next; /* s is not the list head, so it has a prev */
     if (s->next != NULL) s->next->prev = s->prev;
     sys_munmap(s, (size_t)(s->end - (char *)s));
+    return true;
 }
 
-/* Gives memory back to the system around b, a free block just binned. */
-static void heap_release(block_t *b) {
-    if (at_sbrk_top(block_next(b)))
+/* Gives memory back to the system around b, a free block just binned whose pages in [lo, hi)
+ * may be resident: trims the top, unmaps a whole mapped segment, or releases the pages. The
+ * head, links and footer of b stay, with the pages that hold them. */
+static void heap_release(block_t *b, char *lo, char *hi) {
+    if (at_sbrk_top(block_next(b))) {
         heap_trim(b);
-    else if (*block_prev_foot(b) == INUSE && block_next(b)->head == INUSE)
-        segment_release(b); /* only sentinels have size 0: b spans its segment */
+        return;
+    }
+    /* only sentinels have size 0: b spans its segment */
+    if (*block_prev_foot(b) == INUSE && block_next(b)->head == INUSE && segment_release(b)) return;
+    if (block_size(b) < RELEASE_THRESHOLD) return;
+    uintptr_t from =
+        align_up((uintptr_t)(lo > (char *)b + 4 * WORD ? lo : (char *)b + 4 * WORD), heap.page);
+    char *end = (char *)block_foot(b);
+    uintptr_t to = align_down((uintptr_t)(hi < end ? hi : end), heap.page);
+    if (to > from) sys_madvise_dontneed((void *)from, to - from);
 }
 
 /* Returns the payload of an in-use block of at least size bytes, or NULL. */
@@ -705,8 +731,15 @@ static void *heap_alloc(size_t size) {
 }
 
 static void heap_free(block_t *b) {
+    /* The pages that may be resident: b's, and those of free neighbours too small to have
+     * given theirs back when they fell free. */
+    char *lo = (char *)b, *hi = (char *)b + block_size(b);
+    block_t *next = block_next(b);
+    if (!block_inuse(next) && block_size(next) < RELEASE_THRESHOLD) hi += block_size(next);
+    size_t prev_foot = *block_prev_foot(b);
+    if ((prev_foot & INUSE) == 0 && prev_foot < RELEASE_THRESHOLD) lo -= prev_foot;
     b->head = block_size(b); /* free; coalesce writes the footer of what b becomes */
-    heap_release(coalesce(b));
+    heap_release(coalesce(b), lo, hi);
 }
 
 /* Resizes an in-use block to size bytes without moving it: shrinking splits; growing absorbs

@@ -265,7 +265,7 @@ static void realloc_growth(void) {
 /* ---- large blocks ---- */
 static void large(void) {
     uint64_t seed = 9;
-    for (long i = 0; i < 3000000 * scale; i++) {
+    for (long i = 0; i < 15000000 * scale; i++) {
         size_t n = (128u << 10) + rnd(&seed) % (4u << 20);
         char *p = xmalloc(n);
         p[0] = 1;
