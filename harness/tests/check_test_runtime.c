@@ -523,25 +523,29 @@ START_TEST(test_system) {
 }
 END_TEST
 
-/* hl_capture: what a function writes through stdio and straight to the descriptor, in order,
- * and nothing it writes to the other stream; the descriptor is back in place afterwards. */
-static void write_both(void) {
+/* hl_capture: what a function writes through stdio and straight to the descriptor, in order;
+ * the descriptor is back in place afterwards. */
+static void write_err(void) {
     fprintf(stderr, "one ");
     ssize_t w = write(STDERR_FILENO, "two\n", 4);
     (void)w;
+}
+
+static void write_out(void) {
     printf("to stdout\n");
 }
 
 START_TEST(test_capture) {
     size_t len;
-    char *text = hl_capture(STDERR_FILENO, write_both, &len);
+    char *text = hl_capture(STDERR_FILENO, write_err, &len);
     ck_assert_uint_eq(len, 8);
     ck_assert_str_eq(text, "one two\n");
     hl_capture_free(text, len);
-    text = hl_capture(STDOUT_FILENO, write_both, &len);
+    text = hl_capture(STDOUT_FILENO, write_out, &len);
     ck_assert_str_eq(text, "to stdout\n");
     hl_capture_free(text, len);
     ck_assert_int_eq(fcntl(STDERR_FILENO, F_GETFD), 0);
+    ck_assert_int_eq(fcntl(STDOUT_FILENO, F_GETFD), 0);
 }
 END_TEST
 
