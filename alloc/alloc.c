@@ -113,9 +113,10 @@
  *   MMAP_THRESHOLD_DEFAULT                        128 KiB   requests >= this get their own
  *                                                           mapping; the environment
  *                                                           variable HEAPLAB_MMAP_THRESHOLD
- *                                                           (decimal bytes) overrides it
- *                                                           and keeps it fixed; requests of
- *                                                           up to 2 KiB stay in spans
+ *                                                           (decimal bytes) overrides it,
+ *                                                           and then realloc maps nothing
+ *                                                           smaller; requests of up to
+ *                                                           2 KiB stay in spans
  *   HEAP_GROW_MIN                                 128 KiB   smallest sbrk growth
  *   HEAP_MMAP_SEGMENT_MIN                         1 MiB     smallest mmap'd heap segment
  *   TRIM_THRESHOLD                                256 KiB   a free top block this large is
@@ -382,7 +383,8 @@ static struct {
                                       sbrk: the only one that can grow in place or be trimmed */
     size_t page;                   /* written once by heap_init, read-only after heap_ready */
     size_t mmap_threshold;         /* written once by heap_init, like page */
-    bool threshold_fixed;          /* HEAPLAB_MMAP_THRESHOLD was given: never raised */
+    bool threshold_fixed;          /* HEAPLAB_MMAP_THRESHOLD was given: realloc maps nothing
+                                      smaller either */
 } heap = {.lock = LOCK_INITIALIZER};
 
 static atomic_bool heap_ready;   /* page and mmap_threshold are set (release/acquire) */
