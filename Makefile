@@ -226,11 +226,15 @@ check: deps-check
 C_SOURCES  := harness/*.c harness/*.h harness/tests/*.c harness/bench/*.c harness/bench/*.h \
               alloc/*.c alloc/*.h testcases/*.c \
               grader/tests/zoo/*.c grader/tests/zoo/*.h
+# The zoo's members too (all but the one that must not compile): each is the reference plus
+# one bug, and a warning there is a second, unintended one.
+ZOO_SOURCES := $(filter-out %/does_not_compile.c,$(wildcard grader/tests/zoo/*.c))
 lint:
 	@for cc in gcc clang; do \
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c harness/base_allocator.c \
 	    alloc/alloc.c || exit 1; \
 	  for t in $(TEST_SOURCES); do $$cc $(TEST_CFLAGS) -Werror -fsyntax-only $$t || exit 1; done; \
+	  for z in $(ZOO_SOURCES); do $$cc $(CFLAGS_STRICT) -Ialloc -fsyntax-only $$z || exit 1; done; \
 	done
 	@clang-format --dry-run --Werror $(C_SOURCES)
 

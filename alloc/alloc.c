@@ -1816,14 +1816,18 @@ static int check_spans_locked(void) {
  */
 
 __attribute__((format(printf, 1, 2))) static void report(const char *fmt, ...) {
-    char buf[256];
+    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    int len = vsnprintf(buf, sizeof buf, fmt, ap);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    if (len <= 0) return;
-    ssize_t w = write(STDERR_FILENO, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf - 1);
-    (void)w;
+    if (n < 0) return;
+    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(STDERR_FILENO, buf + off, len - off);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
 }
 
 void malloc_stats(void) {
@@ -1919,7 +1923,8 @@ int alloc_check_heap(void) {
 /* ---- debugging layer (dmalloc) ---- */
 /*
  * The CS61/Yale debugging allocator (SPEC.md §3.2, §3.3; the interface is in dmalloc.h). It sits
- * on the public malloc and free above and knows nothing of their internals.
+ * on the public malloc and free above and knows nothing of their internals; it shares only the
+ * file's lock type and its error reporter, report().
  *
  * A block handed to the user is one underlying allocation:
  *
@@ -1998,27 +2003,11 @@ static struct {
     dmalloc_statistics stats;
 } dm = {.lock = LOCK_INITIALIZER};
 
-/* The error reporter: one line at a time, formatted on the stack, written with write(2). */
-__attribute__((format(printf, 1, 2))) static void dm_say(const char *fmt, ...) {
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(STDERR_FILENO, buf + off, len - off);
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-}
-
 static void *dm_map(size_t bytes) {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     if (p == MAP_FAILED) {
-        dm_say("dmalloc: cannot map %zu bytes for its tables\n", bytes);
+        report("dmalloc: cannot map %zu bytes for its tables\n", bytes);
         abort();
     }
     return p;
@@ -2062,7 +2051,7 @@ static size_t dm_chunk(uintptr_t p, bool create) {
         }
     }
     if (create) {
-        dm_say("dmalloc: the heap spans more than %d GiB regions\n", DM_CHUNKS);
+        report("dmalloc: the heap spans more than %d GiB regions\n", DM_CHUNKS);
         abort();
     }
     return DM_CHUNKS;
@@ -2207,20 +2196,20 @@ __attribute__((noreturn)) static void dm_invalid(const void *ptr, const char *fi
                                                  const char *op) {
     uintptr_t p = (uintptr_t)ptr;
     if (dm.stats.ntotal == 0 || p < dm.stats.heap_min || p > dm.stats.heap_max) {
-        dm_say("MEMORY BUG: %s:%ld: invalid %s of pointer %p, not in heap\n", file, line, op, ptr);
+        report("MEMORY BUG: %s:%ld: invalid %s of pointer %p, not in heap\n", file, line, op, ptr);
         abort();
     }
     struct dm_inside in = {p, 0};
     if (dm_each_active(dm_contains, &in)) {
         const dm_header_t *h = dm_header((void *)in.block);
         const dm_site_t *s = &dm.sites[h->site];
-        dm_say("MEMORY BUG: %s:%ld: invalid %s of pointer %p, not allocated\n", file, line, op,
+        report("MEMORY BUG: %s:%ld: invalid %s of pointer %p, not allocated\n", file, line, op,
                ptr);
-        dm_say("  %s:%ld: %p is %zu bytes inside a %zu byte region allocated here\n", s->file,
+        report("  %s:%ld: %p is %zu bytes inside a %zu byte region allocated here\n", s->file,
                s->line, ptr, (size_t)(p - in.block), h->size);
         abort();
     }
-    dm_say("MEMORY BUG: %s:%ld: invalid %s of pointer %p, %s\n", file, line, op, ptr,
+    report("MEMORY BUG: %s:%ld: invalid %s of pointer %p, %s\n", file, line, op, ptr,
            dm_state(p) & DM_EVER ? "double free" : "not allocated");
     abort();
 }
@@ -2240,7 +2229,7 @@ static dm_header_t *dm_check(void *ptr, const char *file, long line, const char 
     if (h->check != dm_check_of((uintptr_t)ptr, h->size, h->site) || h->site >= dm.nsites ||
         memcmp(p - DM_CANARY, dm_canary, DM_CANARY) != 0 ||
         memcmp(p + h->size, dm_canary, DM_CANARY) != 0) {
-        dm_say("MEMORY BUG: %s:%ld: detected wild write during %s of pointer %p\n", file, line, op,
+        report("MEMORY BUG: %s:%ld: detected wild write during %s of pointer %p\n", file, line, op,
                ptr);
         abort();
     }

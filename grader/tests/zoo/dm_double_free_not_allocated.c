@@ -6,16 +6,16 @@
 #include "zoo.h"
 
 static void misreport(void *ptr, const char *file, long line, const char *op) {
-    pthread_mutex_lock(&dm.lock);
+    lock_take(&dm.lock);
     uintptr_t p = (uintptr_t)ptr;
     uint64_t state = dm_state(p);
     struct dm_inside in = {p, 0};
     if (ptr && (state & DM_EVER) && !(state & DM_ACTIVE) && !dm_each_active(dm_contains, &in)) {
-        dm_say("MEMORY BUG: %s:%ld: invalid %s of pointer %p, not allocated\n", file, line, op,
+        report("MEMORY BUG: %s:%ld: invalid %s of pointer %p, not allocated\n", file, line, op,
                ptr);
         abort();
     }
-    pthread_mutex_unlock(&dm.lock);
+    lock_give(&dm.lock);
 }
 
 void dmalloc_free(void *ptr, const char *file, long line) {

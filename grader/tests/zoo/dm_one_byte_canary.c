@@ -6,9 +6,9 @@
 #include "zoo.h"
 
 void dmalloc_free(void *ptr, const char *file, long line) {
-    pthread_mutex_lock(&dm.lock);
+    lock_take(&dm.lock);
     if (ptr && (dm_state((uintptr_t)ptr) & DM_ACTIVE))
         memcpy((char *)ptr + dm_header(ptr)->size + 1, dm_canary + 1, DM_CANARY - 1);
-    pthread_mutex_unlock(&dm.lock);
+    lock_give(&dm.lock);
     ref_dmalloc_free(ptr, file, line);
 }
