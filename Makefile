@@ -43,7 +43,7 @@ STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT)/tests/%)
 
 HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o
 
-.PHONY: all test check units deps deps-check alloc-exists harness slot tests gdb valgrind clean format lint image
+.PHONY: all test check units deps deps-check alloc-exists harness slot tests gdb valgrind clean format lint image ubsan
 .DELETE_ON_ERROR:
 # Test objects are intermediate files, but rebuilding them on every run wastes minutes.
 .SECONDARY:
@@ -218,9 +218,19 @@ units: harness $(UNITS:%=$(BUILD)/harness/%) $(UNITS:%=$(BUILD)/sanitize/%) $(BU
 # The grader's own tests share the harness and the preload test programs: build them first,
 # so that the zoo's parallel `make test` runs find them up to date instead of racing.
 check: deps-check
-	@$(MAKE) --no-print-directory units lint
+	@$(MAKE) --no-print-directory units lint ubsan
 	@$(MAKE) --no-print-directory -j$(J) $(PRELOAD_TESTS)
 	@$(PYTEST) -q -rs $(if $(filter-out 1,$(J)),-n $(J) --dist loadgroup) grader/tests
+
+# The reference allocator is the project's own code too: the whole suite, with it built under
+# UBSan (an allocator cannot run under ASan), must still score full marks. Undefined behaviour
+# traps on the spot (SIGILL: a crashed test): UBSan's reporter would re-enter malloc.
+ubsan:
+	@mkdir -p $(BUILD)
+	@$(MAKE) --no-print-directory test SLOT=$(BUILD)/ubsan J=$(J) \
+	  SLOT_CFLAGS="$(SLOT_CFLAGS) -fsanitize=undefined -fsanitize-undefined-trap-on-error" \
+	  >$(BUILD)/ubsan.log 2>&1 || { cat $(BUILD)/ubsan.log; exit 1; }
+	@sed -n 's/^score:/ubsan: the reference under UBSan scores/p' $(BUILD)/ubsan.log
 
 # The project's own C under both compilers; everything in its clang-format style.
 C_SOURCES  := harness/*.c harness/*.h harness/tests/*.c harness/bench/*.c harness/bench/*.h \
