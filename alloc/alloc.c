@@ -54,13 +54,15 @@
  *                        thread_free stack, and the first such push queues the span on its
  *                        heap's atomic remote list, which the owner drains in its slow path.
  *                        Empty spans wait on a 4-entry per-heap cache, then return to the
- *                        medium heap, where they coalesce with their neighbours; the cache is
- *                        flushed before the medium heap grows. An exiting thread's heap is
- *                        orphaned and adopted whole by the next new thread.
+ *                        medium heap, where they coalesce with their neighbours and the hole
+ *                        one leaves serves the next span exactly; the cache is flushed before
+ *                        the medium heap grows. An exiting thread's heap is orphaned and
+ *                        adopted whole by the next new thread.
  *   medium (n < mmap threshold)  The boundary-tag heap: one or more contiguous segments,
  *                        normally a single one grown with sbrk (mmap'd when sbrk fails), blocks
  *                        with size and in-use bit at both ends (Knuth), immediate coalescing,
- *                        segregated free lists with a bitmap, top trimming with a negative sbrk.
+ *                        segregated free lists with a bitmap, top trimming with a negative sbrk,
+ *                        and madvise(MADV_DONTNEED) of free holes of 1 MiB or more inside.
  *   large  (n >= mmap threshold, 128 KiB)  A private mapping each, resized with mremap.
  *                        Freed mappings up to 8 MiB are kept (8 of them, 32 MiB in all) and
  *                        the last one kept that is long enough serves the next request whole,
