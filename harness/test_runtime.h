@@ -58,6 +58,10 @@ size_t hl_rss(void);
  * are zero. */
 void hl_check_zero(const void *p, size_t n, const char *what);
 
+/* Memory-error tests (the dmalloc assignment): prints what the next line does, the pointer, and
+ * that line's number, which the expected error message must repeat. */
+#define HL_SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
+
 /* A small deterministic random number generator (splitmix64), one state per caller. */
 uint64_t hl_rand(uint64_t *state);
 

@@ -12,17 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
 
 int global_buffer[64];
 
 int main(void) {
     void *keep = malloc(100);
     CHECK(keep != NULL);
-    SAY("freeing", &global_buffer[8]);
+    HL_SAY("freeing", &global_buffer[8]);
     free(&global_buffer[8]);
     printf("the program went on after the bug\n");
     return 0;

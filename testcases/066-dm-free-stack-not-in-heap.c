@@ -12,18 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
 
 int main(void) {
     void *keep = malloc(100);
     CHECK(keep != NULL);
     int local[4] = {0};
-    SAY("freeing", &local[1]);
+    HL_SAY("freeing", &local[1]);
     free(&local[1]);
     printf("the program went on after the bug\n");
     return 0;

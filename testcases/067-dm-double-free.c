@@ -12,18 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
 
 int main(void) {
     char *a = malloc(50), *b = malloc(50);
     CHECK(a && b);
     free(a);
-    SAY("freeing again", a);
+    HL_SAY("freeing again", a);
     free(a);
     printf("the program went on after the bug\n");
     return 0;

@@ -12,12 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
 
 int main(void) {
     char *keep = malloc(80), *a = malloc(200);
@@ -26,7 +20,7 @@ int main(void) {
     memcpy(saved, a - 64, sizeof saved);
     free(a);
     memcpy(a - 64, saved, sizeof saved);
-    SAY("freeing again", a);
+    HL_SAY("freeing again", a);
     free(a);
     printf("the program went on after the bug\n");
     return 0;

@@ -14,19 +14,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
 
 int main(void) {
     int aline = __LINE__ + 1;
     char *p = calloc(16, 16);
     CHECK(p != NULL);
     printf("region allocated at line %d\n", aline);
-    SAY("freeing", p + 127);
+    HL_SAY("freeing", p + 127);
     free(p + 127);
     printf("the program went on after the bug\n");
     return 0;

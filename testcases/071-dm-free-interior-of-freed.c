@@ -12,18 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
 
 int main(void) {
     char *keep = malloc(64), *p = malloc(64), *keep2 = malloc(64);
     CHECK(keep && p && keep2);
     free(p);
-    SAY("freeing", p + 16);
+    HL_SAY("freeing", p + 16);
     free(p + 16);
     printf("the program went on after the bug\n");
     return 0;

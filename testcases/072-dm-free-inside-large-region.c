@@ -14,12 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
 
 int main(void) {
     char *small = malloc(10);
@@ -27,7 +21,7 @@ int main(void) {
     char *p = malloc(1 << 20);
     CHECK(small && p);
     printf("region allocated at line %d\n", aline);
-    SAY("freeing", p + 4096);
+    HL_SAY("freeing", p + 4096);
     free(p + 4096);
     printf("the program went on after the bug\n");
     return 0;

@@ -16,11 +16,6 @@
 #include <unistd.h>
 #include <fcntl.h>
 
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
-
 int main(void) {
     int aline = __LINE__ + 1;
     char *p = malloc(64);

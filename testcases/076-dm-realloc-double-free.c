@@ -12,18 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
 
 int main(void) {
     char *a = malloc(40), *keep = malloc(40);
     CHECK(a && keep);
     free(a);
-    SAY("reallocating", a);
+    HL_SAY("reallocating", a);
     char *b = realloc(a, 100);
     printf("realloc returned %p\n", (void *)b);
     printf("the program went on after the bug\n");

@@ -12,18 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
 
 int main(void) {
     char *keep = malloc(40);
     CHECK(keep != NULL);
     char local[32] = {0};
-    SAY("reallocating", local);
+    HL_SAY("reallocating", local);
     char *b = realloc(local, 100);
     printf("realloc returned %p\n", (void *)b);
     printf("the program went on after the bug\n");

@@ -14,19 +14,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
 
 int main(void) {
     int aline = __LINE__ + 1;
     char *p = malloc(512);
     CHECK(p != NULL);
     printf("region allocated at line %d\n", aline);
-    SAY("reallocating", p + 24);
+    HL_SAY("reallocating", p + 24);
     char *b = realloc(p + 24, 1000);
     printf("realloc returned %p\n", (void *)b);
     printf("the program went on after the bug\n");

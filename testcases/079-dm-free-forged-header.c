@@ -14,12 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
-int global_buffer[64];
 
 int main(void) {
     char *keep = malloc(100);
@@ -28,7 +22,7 @@ int main(void) {
     CHECK(keep && p);
     printf("region allocated at line %d\n", aline);
     memcpy(p + 128 - 64, p - 64, 64);
-    SAY("freeing", p + 128);
+    HL_SAY("freeing", p + 128);
     free(p + 128);
     printf("the program went on after the bug\n");
     return 0;

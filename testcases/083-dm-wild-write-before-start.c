@@ -12,14 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
 int main(void) {
     char *keep = malloc(64), *p = malloc(64);
     CHECK(keep && p);
     p[-1] ^= 0x5a;
-    SAY("freeing", p);
+    HL_SAY("freeing", p);
     free(p);
     printf("the program went on after the bug\n");
     return 0;

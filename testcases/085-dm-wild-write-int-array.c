@@ -12,14 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
 int main(void) {
     int *a = malloc(10 * sizeof(int));
     CHECK(a != NULL);
     for (int i = 0; i <= 10; i++) a[i] = i;
-    SAY("freeing", a);
+    HL_SAY("freeing", a);
     free(a);
     printf("the program went on after the bug\n");
     return 0;

@@ -12,16 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
 int main(void) {
     char *p = malloc(100);
     CHECK(p != NULL);
     char *q = realloc(p, 20);
     CHECK(q != NULL);
     q[20] = 1;
-    SAY("freeing", q);
+    HL_SAY("freeing", q);
     free(q);
     printf("the program went on after the bug\n");
     return 0;

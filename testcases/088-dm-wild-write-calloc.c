@@ -12,14 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Prints the pointer and the line of the call that follows. */
-#define SAY(what, p) printf("%s %p at line %d\n", what, (void *)(p), __LINE__ + 1)
-
 int main(void) {
     char *p = calloc(10, 10);
     CHECK(p != NULL);
     p[103] = 9;
-    SAY("freeing", p);
+    HL_SAY("freeing", p);
     free(p);
     printf("the program went on after the bug\n");
     return 0;
