@@ -50,7 +50,9 @@
 #undef pvalloc
 #undef malloc_usable_size
 
-/* The headers' declarations were renamed with the definitions; declare the real names. */
+/* The headers' declarations were renamed with the definitions; declare the C library's real
+ * names, which members may call before defining them. The dmalloc functions need none: each is
+ * defined below, or by the member before its first call (lint compiles every member). */
 void *malloc(size_t size);
 void free(void *ptr);
 void *calloc(size_t nmemb, size_t size);
@@ -61,14 +63,6 @@ void *memalign(size_t alignment, size_t size);
 void *valloc(size_t size);
 void *pvalloc(size_t size);
 size_t malloc_usable_size(void *ptr);
-void *dmalloc_malloc(size_t sz, const char *file, long line);
-void dmalloc_free(void *ptr, const char *file, long line);
-void *dmalloc_calloc(size_t nmemb, size_t sz, const char *file, long line);
-void *dmalloc_realloc(void *ptr, size_t sz, const char *file, long line);
-void dmalloc_get_statistics(dmalloc_statistics *stats);
-void dmalloc_print_statistics(void);
-void dmalloc_print_leak_report(void);
-void dmalloc_print_heavy_hitter_report(void);
 
 #ifndef ZOO_OWN_MALLOC
 void *malloc(size_t size) {
