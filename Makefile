@@ -24,9 +24,12 @@ endif
 
 # The project's own C: strict.
 CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g
-# The slot: a student's file is graded, not linted, so warnings do not stop the build.
-SLOT_CFLAGS   := -std=gnu11 -O2 -g -pthread -Wall -Ialloc
-SLOT_CXXFLAGS := -std=gnu++17 -O2 -g -pthread -Wall -Ialloc
+# The slot: a student's file is graded, not linted, so warnings do not stop the build. As
+# allocators build themselves, the compiler may not treat malloc and its kin as the C library's:
+# gcc would otherwise turn a calloc written as malloc plus memset into a call to calloc itself.
+NO_BUILTIN_ALLOC := -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free
+SLOT_CFLAGS   := -std=gnu11 -O2 -g -pthread -Wall -Ialloc $(NO_BUILTIN_ALLOC)
+SLOT_CXXFLAGS := -std=gnu++17 -O2 -g -pthread -Wall -Ialloc $(NO_BUILTIN_ALLOC)
 # Test programs: the compiler must not elide or merge the allocation calls they make.
 TEST_CFLAGS   := -std=gnu11 -O1 -g -pthread -Wall -Iharness -Ialloc \
                  -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free

@@ -1,7 +1,7 @@
 """The reference scores full marks; each broken allocator loses exactly the tests that catch
-its bug. Each zoo file names what it must lose in a `//@ loses:` line (`all` for every test),
-and, for a bug whose effect depends on thread scheduling, what it may also lose, and why, in a
-`//@ may-lose:` line."""
+its bug. Each zoo file names what it must lose in a `//@ loses:` line (`all` for every test,
+`none` for a correct allocator that the compiler must not break), and, for a bug whose effect
+depends on thread scheduling, what it may also lose, and why, in a `//@ may-lose:` line."""
 
 import re
 
@@ -19,7 +19,9 @@ def expected_losses(member):
     text = member.read_text()
     m = re.search(r"^//@ loses: *(.*)$", text, re.M)
     assert m, f"{member.name} has no `//@ loses:` line"
-    must = ALL_TESTS if m.group(1).strip() == "all" else tc.parse_selection(m.group(1))
+    words = {"all": ALL_TESTS, "none": set()}
+    loses = m.group(1).strip()
+    must = words[loses] if loses in words else tc.parse_selection(loses)
     m = re.search(r"^//@ may-lose: *([-0-9,]+) +\(.+\)$", text, re.M)
     return must, tc.parse_selection(m.group(1)) if m else set()
 
