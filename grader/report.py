@@ -51,6 +51,7 @@ def failure(test, mode, result, judged, rerun, alone):
     lines = [f"{test.name} [{mode}]: {judged.verdict}: {judged.message}"]
     if result is not None and result["status"] in ("exited", "signaled"):
         lines.append(f"  status: {V.describe_exit(result)}, {result['wall_time']:.2f} s")
+    lines += [f"  {line}" for line in judged.details]
     if judged.mismatch is not None:
         output = V.output_lines(result["output"])
         lines.append("  first difference: " + first_difference(judged.mismatch, output))

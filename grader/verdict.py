@@ -6,9 +6,9 @@ that found a fault prints a FAIL line and exits 1, where the differing line says
 exit status.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from grader import matcher
+from grader import matcher, postmortem
 
 PASSED = "passed"
 NOT_BUILT = "not-built"
@@ -26,6 +26,7 @@ class Verdict:
     verdict: str
     message: str = ""
     mismatch: "matcher.Mismatch | None" = None
+    details: list = field(default_factory=list)  # lines: a crash's backtrace, a timeout's processes
 
     @property
     def passed(self):
@@ -55,12 +56,17 @@ def judge(test, result):
     if status == "not-built":
         return Verdict(NOT_BUILT, result.get("message") or "the test program was not built")
     if status == "timeout":
-        return Verdict(TIMEOUT, f"Test timeout expired: still running after {test.timeout:g} s; killed")
+        unfinished = postmortem.unfinished_program(result)
+        return Verdict(TIMEOUT, f"Test timeout expired: still running after {test.timeout:g} s; killed"
+                       + (f"; {unfinished}" if unfinished else ""), details=postmortem.still_running(result))
     if status == "output-limit":
         return Verdict(OUTPUT_LIMIT, f"output limit exceeded ({result['output_bytes']} bytes); killed")
     exit_ok = _exit_ok(test.exit, result)
     if status == "signaled" and not exit_ok:
-        return Verdict(CRASHED, f"Received signal {result['signal']} ({result['signal_description']})")
+        crash = postmortem.crash_of(result)
+        where, frames = (crash.headline(), crash.backtrace()) if crash else ("", [])
+        return Verdict(CRASHED, f"Received signal {result['signal']} ({result['signal_description']}){where}",
+                       details=["backtrace (innermost first):", *frames] if frames else [])
     mismatch = matcher.match(test.expected, output_lines(result["output"]), test.unordered)
     if mismatch:
         return Verdict(WRONG_OUTPUT, "output differs from the expected output", mismatch)

@@ -28,9 +28,14 @@
      --workdir DIR       run the test in DIR. Default: a fresh directory made by mkdtemp under
                          $TMPDIR (or /tmp), owned by the test's user and removed with all its
                          contents after the test.
-   RLIMIT_CORE is always 0. HOME and TMPDIR point to the work dir; --env and --unsetenv are
-   applied after that, in command-line order. Inherited file descriptors other than 0, 1 and 2
-   are closed, and inherited ignored signals are restored to their defaults.
+   RLIMIT_CORE is always 0. HOME and TMPDIR point to the work dir, and HEAPLAB_NOTES_FD to the
+   notes descriptor (below); --env and --unsetenv are applied after that, in command-line order.
+   Inherited file descriptors other than 0, 1 and 2 are closed, and inherited ignored signals
+   are restored to their defaults.
+
+   Notes: the test may write lines to the descriptor HEAPLAB_NOTES_FD names (a memfd of the
+   runner's), for the grader and not for its output: the test runtime (test_runtime.c) writes
+   where a crash happened there. They are recorded in the result, up to 256 KiB.
 
    When the test's first process (the leader) exits, the rest of its process group is killed,
    and so is every process that left the group (setsid): the runner is a child subreaper, so
@@ -40,7 +45,8 @@
    Result: one JSON object on one line, keys in this order:
      {"name": ..., "argv": [...], "status": ..., "exit_code": ..., "signal": ...,
       "signal_description": ..., "wall_time": ..., "cpu_time": ..., "max_rss_kb": ...,
-      "output": ..., "output_bytes": ..., "output_truncated": ..., "message": ...}
+      "output": ..., "output_bytes": ..., "output_truncated": ..., "notes": [...],
+      "still_running": [...], "message": ...}
    status:
      "exited"        the leader exited; exit_code is its exit status
      "signaled"      the leader was killed by a signal; signal names it ("SIGSEGV") and
@@ -53,6 +59,9 @@
    max_rss_kb come from wait4() on the leader, so they include the children it waited for.
    output holds the captured bytes as a JSON string: invalid UTF-8 becomes \ufffd, control
    characters are escaped. output_bytes counts every byte read, including those past the cap.
+   notes holds the lines the test wrote as notes. still_running, on a timeout, holds the
+   command line of each process of the test that was still running when the time ran out
+   (its process group, and what left it), by pid; it is empty otherwise.
    message is null or one line from the runner ("timed out after 2.0 s (wall clock); process
    group killed").
 
@@ -79,6 +88,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -377,15 +387,41 @@ static bool read_proc_file(pid_t pid, const char *file, char *buf, size_t size) 
     return true;
 }
 
-static pid_t parent_of(pid_t pid) {
+/* A process' parent and process group; false when it is gone. */
+static bool family_of(pid_t pid, pid_t *parent, pid_t *group) {
     char stat[512];
-    if (!read_proc_file(pid, "stat", stat, sizeof stat)) return -1;
-    /* "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so go past the last
-       ')'. */
+    if (!read_proc_file(pid, "stat", stat, sizeof stat)) return false;
+    /* "PID (COMM) STATE PPID PGRP ...": COMM may hold spaces and parentheses, so go past the
+       last ')'. */
     const char *end_of_comm = strrchr(stat, ')');
-    int ppid;
-    if (end_of_comm == NULL || sscanf(end_of_comm + 1, " %*c %d", &ppid) != 1) return -1;
-    return (pid_t)ppid;
+    int ppid, pgrp;
+    if (end_of_comm == NULL || sscanf(end_of_comm + 1, " %*c %d %d", &ppid, &pgrp) != 2)
+        return false;
+    *parent = (pid_t)ppid;
+    *group = (pid_t)pgrp;
+    return true;
+}
+
+static pid_t parent_of(pid_t pid) {
+    pid_t parent, group;
+    return family_of(pid, &parent, &group) ? parent : -1;
+}
+
+/* A process' arguments joined by spaces, or NULL when it has none (a zombie) or is gone. */
+static char *command_line_of(pid_t pid) {
+    char args[4096];
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    ssize_t n = read(fd, args, sizeof args - 1);
+    close(fd);
+    while (n > 0 && args[n - 1] == '\0') n--;
+    if (n <= 0) return NULL;
+    for (ssize_t i = 0; i < n; i++)
+        if (args[i] == '\0') args[i] = ' ';
+    args[n] = '\0';
+    return xasprintf("%s", args);
 }
 
 /* RLIMIT_NPROC counts tasks, threads included, by real user id: count them the same way. */
@@ -516,6 +552,7 @@ struct child_plan {
     size_t n_limits;
     int output_fd; /* write end of the output pipe */
     int error_fd;  /* write end of the close-on-exec pipe that reports a failed start */
+    int notes_fd;  /* the notes memfd, close-on-exec until the child keeps it */
 };
 
 /* What the child sends when it cannot start the test. Smaller than PIPE_BUF, so it arrives
@@ -541,10 +578,14 @@ static void redirect_standard_streams(const struct child_plan *p) {
         report_child_error(p, "dup2");
     /* Everything else inherited closes at exec; the error pipe must stay open until then. */
     if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) report_child_error(p, "close_range");
+    if (fcntl(p->notes_fd, F_SETFD, 0) != 0) report_child_error(p, "fcntl notes");
 }
 
 static void edit_environment(const struct child_plan *p) {
-    if (setenv("HOME", p->workdir, 1) != 0 || setenv("TMPDIR", p->workdir, 1) != 0)
+    char notes[16];
+    snprintf(notes, sizeof notes, "%d", p->notes_fd);
+    if (setenv("HOME", p->workdir, 1) != 0 || setenv("TMPDIR", p->workdir, 1) != 0 ||
+        setenv("HEAPLAB_NOTES_FD", notes, 1) != 0)
         report_child_error(p, "setenv");
     for (size_t i = 0; i < p->n_env_edits; i++) {
         char *edit = p->env_edits[i];
@@ -682,6 +723,8 @@ enum status { EXITED, SIGNALED, TIMEOUT, OUTPUT_LIMIT, NOT_BUILT };
 static const char *const status_names[] = {"exited", "signaled", "timeout", "output-limit",
                                            "not-built"};
 
+enum { MAX_RUNNING = 16, MAX_NOTES = 256 * 1024 };
+
 struct result {
     enum status status;
     int exit_code; /* when EXITED */
@@ -689,6 +732,10 @@ struct result {
     double wall_time;
     struct rusage usage;
     struct capture output;
+    char *notes; /* what the test wrote to its notes descriptor */
+    size_t notes_len;
+    char *running[MAX_RUNNING]; /* on a timeout, the command lines still running */
+    size_t n_running;
     char *message; /* NULL, or the runner's one-line explanation */
 };
 
@@ -801,11 +848,43 @@ static int finish_test(pid_t leader, int output_fd, struct result *r, double sta
     return wait_status;
 }
 
+/* On a timeout, before the kill: what is still running, its process group first, then what
+   left it (the runner's children outside the group). */
+static void record_running(pid_t leader, struct result *r) {
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) die("/proc");
+    pid_t self = getpid(), pid, parent, group;
+    for (int pass = 0; pass < 2; pass++) {
+        rewinddir(proc);
+        while ((pid = next_process(proc)) > 0 && r->n_running < MAX_RUNNING) {
+            if (!family_of(pid, &parent, &group)) continue;
+            bool wanted = pass == 0 ? group == leader : group != leader && parent == self;
+            char *command = wanted ? command_line_of(pid) : NULL;
+            if (command != NULL) r->running[r->n_running++] = command;
+        }
+    }
+    closedir(proc);
+}
+
+/* What the test wrote to its notes memfd, up to MAX_NOTES bytes. */
+static void record_notes(int notes_fd, struct result *r) {
+    r->notes = malloc(MAX_NOTES);
+    if (r->notes == NULL) die("malloc");
+    ssize_t n;
+    do n = pread(notes_fd, r->notes, MAX_NOTES, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) die("read notes");
+    r->notes_len = (size_t)n;
+}
+
 static void run_test(const struct options *o, struct child_plan *plan, struct result *r) {
     int output[2], error[2];
     if (pipe2(output, O_CLOEXEC) != 0 || pipe2(error, O_CLOEXEC) != 0) die("pipe2");
+    int notes = memfd_create("heaplab-notes", MFD_CLOEXEC);
+    if (notes < 0) die("memfd_create");
     plan->output_fd = output[1];
     plan->error_fd = error[1];
+    plan->notes_fd = notes;
 
     double start = now();
     pid_t pid = fork();
@@ -827,8 +906,11 @@ static void run_test(const struct options *o, struct child_plan *plan, struct re
         clean_up_test();
         exit(EXIT_ON_SIGNAL + stop_signal);
     }
+    if (ending == DEADLINE) record_running(pid, r);
     int wait_status = finish_test(pid, output[0], r, start);
     close(output[0]);
+    record_notes(notes, r);
+    close(notes);
     if (failed)
         record_failed_start(r, &e, o->argv[0]);
     else
@@ -898,6 +980,18 @@ static void json_text_or_null(FILE *f, const char *s) {
         json_string(f, s, strlen(s));
 }
 
+/* Each line of text as a JSON string, separated by commas; a last line without its newline
+   counts too. */
+static void json_lines(FILE *f, const char *text, size_t n) {
+    for (size_t start = 0; start < n;) {
+        const char *nl = memchr(text + start, '\n', n - start);
+        size_t len = nl ? (size_t)(nl - (text + start)) : n - start;
+        if (start > 0) fputs(", ", f);
+        json_string(f, text + start, len);
+        start += len + 1;
+    }
+}
+
 /* "SIGSEGV"; real-time signals have no abbreviation and are named from SIGRTMIN. */
 static char *signal_name(int sig) {
     const char *abbrev = sigabbrev_np(sig);
@@ -933,8 +1027,15 @@ static void print_result(FILE *f, const struct options *o, const struct result *
             r->wall_time, seconds_of(r->usage.ru_utime) + seconds_of(r->usage.ru_stime),
             r->usage.ru_maxrss);
     json_string(f, r->output.data, r->output.len);
-    fprintf(f, ", \"output_bytes\": %llu, \"output_truncated\": %s, \"message\": ", r->output.total,
+    fprintf(f, ", \"output_bytes\": %llu, \"output_truncated\": %s, \"notes\": [", r->output.total,
             r->output.over ? "true" : "false");
+    json_lines(f, r->notes, r->notes_len);
+    fputs("], \"still_running\": [", f);
+    for (size_t i = 0; i < r->n_running; i++) {
+        if (i > 0) fputs(", ", f);
+        json_text_or_null(f, r->running[i]);
+    }
+    fputs("], \"message\": ", f);
     json_text_or_null(f, r->message);
     fputs("}\n", f);
 }
@@ -978,6 +1079,8 @@ int main(int argc, char **argv) {
     write_result(&o, &r);
 
     free(r.output.data);
+    free(r.notes);
+    for (size_t i = 0; i < r.n_running; i++) free(r.running[i]);
     free(r.message);
     free(plan.exec_path);
     free(o.workdir);
