@@ -208,6 +208,7 @@ START_TEST(test_keys_in_order_on_one_line) {
         "\"wall_time\": ",       "\"cpu_time\": ",
         "\"max_rss_kb\": ",      "\"output\": \"\", ",
         "\"output_bytes\": 0, ", "\"output_truncated\": false, ",
+        "\"notes\": [], ",       "\"still_running\": [], ",
         "\"message\": null}\n",
     };
     struct run r = RUN_SH("true");
@@ -324,6 +325,13 @@ START_TEST(test_relative_program_found_from_runners_directory) {
 }
 END_TEST
 
+START_TEST(test_timeout_names_what_still_runs) {
+    struct run r = RUN_SH("sleep 100 & exec sleep 101", "--timeout", "1");
+    ck_assert_has(r.json, "\"status\": \"timeout\"");
+    ck_assert_has(r.json, "\"still_running\": [\"sleep 101\", \"sleep 100\"], ");
+}
+END_TEST
+
 /* ---- output -------------------------------------------------------------------------------- */
 
 START_TEST(test_output_limit_kills_and_truncates) {
@@ -333,8 +341,8 @@ START_TEST(test_output_limit_kills_and_truncates) {
     strcat(expected, "\", ");
     ck_assert_has(r.json, "\"status\": \"output-limit\", \"exit_code\": null, \"signal\": null");
     ck_assert_has(r.json, expected);
-    ck_assert_has(r.json, "\"output_truncated\": true, \"message\": \"output exceeded 1000 "
-                          "bytes; process group killed\"}");
+    ck_assert_has(r.json, "\"output_truncated\": true, \"notes\": [], \"still_running\": [], "
+                          "\"message\": \"output exceeded 1000 bytes; process group killed\"}");
     ck_assert_double_gt(json_number(r.json, "output_bytes"), 1000);
     ck_assert_double_lt(r.seconds, 2.0);
 }
@@ -362,6 +370,15 @@ START_TEST(test_invalid_utf8_and_control_bytes_escaped) {
     ck_assert_has(r.json, "\"output\": \"\\ufffd\\u0001\xc3\xa9\\\"\\\\\\t\\r\\u007f"
                           "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\", "
                           "\"output_bytes\": 16, ");
+}
+END_TEST
+
+/* dash redirects only to descriptors below 10: the notes are reached through /dev/fd. */
+START_TEST(test_notes_recorded_apart_from_output) {
+    struct run r = RUN_SH("echo out; notes=/dev/fd/$HEAPLAB_NOTES_FD; echo one >>$notes; "
+                          "printf 'two \"2\"' >>$notes");
+    ck_assert_has(r.json, "\"output\": \"out\\n\", ");
+    ck_assert_has(r.json, "\"notes\": [\"one\", \"two \\\"2\\\"\"], \"still_running\": [], ");
 }
 END_TEST
 
@@ -606,6 +623,7 @@ static Suite *runner_suite(void) {
     tcase_add_test(statuses, test_segfault_reported_as_signal);
     tcase_add_test(statuses, test_abort_reported_as_sigabrt);
     tcase_add_test(statuses, test_timeout_kills_the_group);
+    tcase_add_test(statuses, test_timeout_names_what_still_runs);
     tcase_add_test(statuses, test_fractional_timeout_and_cpu_limit);
     tcase_add_test(statuses, test_background_child_does_not_keep_test_alive);
     tcase_add_test(statuses, test_escaped_process_killed_after_test);
@@ -618,6 +636,7 @@ static Suite *runner_suite(void) {
     tcase_add_test(output, test_output_at_the_limit_is_not_truncated);
     tcase_add_test(output, test_stdout_and_stderr_interleaved_in_order);
     tcase_add_test(output, test_invalid_utf8_and_control_bytes_escaped);
+    tcase_add_test(output, test_notes_recorded_apart_from_output);
     tcase_add_test(output, test_result_on_stdout_by_default);
     tcase_add_test(output, test_out_file_replaced_whole);
     tcase_add_test(output, test_name_option);

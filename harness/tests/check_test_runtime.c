@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,6 +571,108 @@ START_TEST(test_allocator_in_use) {
 }
 END_TEST
 
+/* ---- crash notes -------------------------------------------------------------------------- */
+
+/* What this program does when started again by crash_notes(), named by HL_CHECK_ACT. */
+static volatile unsigned long deep_enough = ~0UL;
+
+static __attribute__((noinline)) unsigned long recurse(unsigned long depth) {
+    volatile char frame[64];
+    frame[0] = (char)depth;
+    if (depth == deep_enough) return 0;
+    return recurse(depth + 1) + (unsigned long)frame[0];
+}
+
+static void act(const char *what) {
+    if (strcmp(what, "overflow") == 0) {
+        printf("%lu\n", recurse(0));
+    } else if (strcmp(what, "unmapped") == 0) {
+        /* No Check here: it reports only from a test. */
+        volatile char *gone =
+            mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        munmap((void *)gone, 4096);
+        *gone = 1;
+    } else if (strcmp(what, "run-both") == 0) {
+        static const char *const outputs[] = {NULL};
+        hl_run_both("prog", "true 2> prog.err.%1$s", outputs);
+    }
+    fflush(stdout);
+    _exit(0);
+}
+
+/* Runs this program again with HEAPLAB_NOTES_FD naming a memfd and HL_CHECK_ACT=what, in a
+ * scratch directory; returns its notes and sets *status to its wait status. */
+static char *notes_of(const char *what, int *status) {
+    char self[PATH_MAX], dir[] = "/tmp/check_notes-XXXXXX";
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    ck_assert_int_gt(n, 0);
+    self[n] = '\0';
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    int notes = memfd_create("notes", 0);
+    ck_assert_int_ge(notes, 3);
+    fflush(stdout);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", notes);
+        setenv("HEAPLAB_NOTES_FD", fd, 1);
+        setenv("HL_CHECK_ACT", what, 1);
+        int null = open("/dev/null", O_WRONLY);
+        if (chdir(dir) != 0 || null < 0 || dup2(null, STDOUT_FILENO) < 0) _exit(126);
+        execl(self, self, (char *)NULL);
+        _exit(127);
+    }
+    ck_assert_int_eq(waitpid(pid, status, 0), pid);
+    static char text[1 << 16];
+    ssize_t len = pread(notes, text, sizeof text - 1, 0);
+    ck_assert_int_ge(len, 0);
+    text[len] = '\0';
+    close(notes);
+    char rm[64];
+    snprintf(rm, sizeof rm, "rm -rf %s", dir);
+    ck_assert_int_eq(hl_system(rm, false), 0);
+    return text;
+}
+
+#define ck_assert_has(text, fragment)                                                              \
+    ck_assert_msg(strstr(text, fragment) != NULL, "expected %s in %s", fragment, text)
+
+START_TEST(test_overflow_noted) {
+    int status;
+    char *notes = notes_of("overflow", &status);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "wait status %#x", status);
+    ck_assert_msg(strncmp(notes, "crash 11 0x", 11) == 0, "notes: %.200s", notes);
+    ck_assert_has(notes, " overflow\nmap ");
+    ck_assert_has(notes, "check_test_runtime\n");
+    ck_assert_has(notes, "\nframe 0 0x");
+    ck_assert_has(notes, "\nframe 31 0x");
+    const char *depth = strstr(notes, "\ndepth ");
+    ck_assert_ptr_nonnull(depth);
+    ck_assert_msg(atol(depth + 7) > 10000, "depth %ld", atol(depth + 7));
+}
+END_TEST
+
+START_TEST(test_fault_noted) {
+    int status;
+    char *notes = notes_of("unmapped", &status);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "wait status %#x", status);
+    ck_assert_msg(strncmp(notes, "crash 11 0x", 11) == 0, "notes: %.200s", notes);
+    ck_assert_has(notes, " fault\nmap ");
+    ck_assert_has(notes, "\nframe 0 0x");
+    ck_assert_has(notes, "\ndepth ");
+}
+END_TEST
+
+START_TEST(test_run_both_noted) {
+    int status;
+    char *notes = notes_of("run-both", &status);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wait status %#x", status);
+    ck_assert_msg(strncmp(notes, "run prog libc\nran prog libc 0.", 30) == 0, "notes: %s", notes);
+    ck_assert_has(notes, " 0\nrun prog slot\nran prog slot 0.");
+}
+END_TEST
+
 /* ---- the suite --------------------------------------------------------------------------- */
 
 static Suite *runtime_suite(void) {
@@ -607,10 +710,19 @@ static Suite *runtime_suite(void) {
     tcase_add_test(tc, test_allocator_in_use);
     tcase_add_test(tc, test_capture);
     suite_add_tcase(s, tc);
+
+    tc = tcase_create("notes");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_overflow_noted);
+    tcase_add_test(tc, test_fault_noted);
+    tcase_add_test(tc, test_run_both_noted);
+    suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void) {
+    const char *what = getenv("HL_CHECK_ACT");
+    if (what != NULL) act(what);
     SRunner *sr = srunner_create(runtime_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
