@@ -72,9 +72,9 @@ def _crash_of(notes):
     crash, maps, pcs = None, [], []
     for note in notes:
         kind, _, rest = note.partition(" ")
-        if kind == "crash":
+        if kind == "crash":  # a later crash (the leader's, after a child's) replaces one before
             sig, _fault, how = rest.split()
-            crash = Crash(int(sig), how == "overflow")
+            crash, maps, pcs = Crash(int(sig), how == "overflow"), [], []
         elif kind == "map":
             start, end, offset, path = rest.split(" ", 3)
             maps.append((int(start, 16), int(end, 16), int(offset, 16), path))
