@@ -10,6 +10,10 @@
  *
  * The runtime never calls the allocator under test for its own bookkeeping: the live set is
  * kept in memory it maps itself, so a broken allocator cannot corrupt the referee.
+ *
+ * Under the runner (HEAPLAB_NOTES_FD set), a crash is also recorded for the grader, apart from
+ * the output: the signal, whether the stack overflowed, and the crashed thread's frames, after
+ * which the test dies of the same signal. hl_run_both records each run it starts and ends.
  */
 #ifndef HEAPLAB_TEST_RUNTIME_H
 #define HEAPLAB_TEST_RUNTIME_H
