@@ -61,7 +61,8 @@ def judge(test, result):
     exit_ok = _exit_ok(test.exit, result)
     if status == "signaled" and not exit_ok:
         return Verdict(CRASHED, f"Received signal {result['signal']} ({result['signal_description']})")
-    mismatch = matcher.match(test.expected, output_lines(result["output"]), test.unordered)
+    lines = output_lines(result["output"])
+    mismatch = matcher.match(test.expected, lines, test.unordered, sort=test.sort, abort=test.abort)
     if mismatch:
         return Verdict(WRONG_OUTPUT, "output differs from the expected output", mismatch)
     if not exit_ok:
@@ -70,4 +71,4 @@ def judge(test, result):
 
 
 def output_lines(output):
-    return output.splitlines()
+    return matcher.output_lines(output)
