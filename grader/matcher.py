@@ -1,27 +1,42 @@
-"""Expected-output matching: the `//!` syntax of CS61's check.pl.
+"""Expected-output matching: the `//!` syntax of CS61's check.pl, with check.pl's exact rules.
 
-Each expected line matches one whole output line (trailing whitespace ignored on both sides):
+A `//! TEXT` line expects one output line. TEXT has its trailing whitespace dropped and may hold:
 
-    text               the text itself
-    ???  (alone)       any number of lines, zero included
-    ???  (inline)      anything within the line
+    ???                anything within the line, nothing included
     ??{REGEX}??        the regular expression
-    ??{REGEX}=NAME??   the regular expression, remembered as NAME
-    ??NAME??           the text NAME captured earlier, again
-    ??>=N??            an integer at least N
+    ??{REGEX}=NAME??   the regular expression; what it matched is remembered as NAME
+    ??NAME??           once NAME is remembered, that text again (read as a regular expression,
+                       as check.pl does); before that, the literal text `??NAME??`
+    ??>=N??            an unsigned decimal integer at least N (N itself is digits only)
 
-With `unordered`, every expected line must match a different output line, in any order; a lone
-`???` then allows output lines that no expected line matches.
+Spaces just before `???`, `??{REGEX}??` and `??>=N??` stand for one or more whitespace
+characters, spaces at the start of TEXT for any leading whitespace (none included), and the
+output line may end in whitespace; other text is literal. `//! ???` alone on its line lets any
+number of output lines go by until one matches the next expectation (the first one that does: a
+skip never backtracks), or, after the last expectation, lets any output follow.
 
-`match()` returns a Mismatch (None when the output matches) naming the first expected line that
-could not be matched and the output line it was compared with, so a report can point at it.
+Matching reads the output lines in order. Each line must match the next expectation, be skipped
+by a lone `???` before it, or, with `unordered`, match any remaining expectation (the first that
+fits takes it; only a lone `???` before the first remaining one lets a line go by). `sort` sorts
+the output lines before all this; `abort` forbids `alloc count`/`alloc size` lines once every
+expectation is met.
+
+`match()` returns None or a Mismatch naming the expectation matching stopped at and the output
+line it stopped on, so a report can point at both.
 """
 
 import re
 from dataclasses import dataclass, field
 
 SKIP = "???"
-_TOKEN = re.compile(r"\?\?\?|\?\?\{(.*?)\}(?:=([A-Za-z_]\w*))?\?\?|\?\?>=(-?\d+)\?\?|\?\?([A-Za-z_]\w*)\?\?")
+WHITESPACE = " \t\n\r\f\v"
+_TOKEN = re.compile(r"(\?\?\?|\?\?\{.*?\}(?:=\w+)?\?\?|\?\?>=\d+\?\?)", re.ASCII)
+_CAPTURE = re.compile(r"\?\?\{(.*)\}=(\w+)\?\?", re.ASCII)
+_REGEX = re.compile(r"\?\?\{(.*)\}\?\?")
+_AT_LEAST = re.compile(r"\?\?>=(\d+)\?\?", re.ASCII)
+_SPACES_AT_END = re.compile(r"(?:\\ )+\Z")
+_SPACES_AT_START = re.compile(r"\A(?:\\ )+")
+STATISTICS = ("alloc count", "alloc size")
 
 
 class ExpectationError(ValueError):
@@ -34,18 +49,14 @@ class ExpectationError(ValueError):
 
 @dataclass
 class Expected:
-    """One `//!` line: its text, where it stands, and what it compiles to."""
+    """One `//!` line: its text, where it stands, and the regex it compiles to."""
 
     text: str
     line: int = 0
-    parts: list = field(default_factory=list, repr=False)
-    captures: tuple = ()
-    uses: tuple = ()
+    skip: bool = False  # a lone ??? rather than an expected line
+    regex: str = field(default="", repr=False)  # ??NAME?? still unresolved
+    captures: tuple = ()  # names for the regex's groups 1, 2, ... in order
     cache: dict = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def skip(self):
-        return self.text == SKIP
 
 
 @dataclass
@@ -54,150 +65,113 @@ class Mismatch:
     output_index: int  # 0-based index of the output line compared, len(output) at the end
 
 
+def output_lines(output):
+    """Split as check.pl does: at newlines only, empty lines at the very end dropped."""
+    lines = output.split("\n")
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _at_least(digits):
+    """A regex for decimal numbers >= digits: longer numbers, or as long with a bigger digit
+    at the first place they differ."""
+    digits = digits.lstrip("0") or "0"
+    alternatives = [f"0*[1-9]\\d{{{len(digits)},}}"]
+    for i, d in enumerate(digits):
+        last = i == len(digits) - 1
+        if d == "9" and not last:
+            continue
+        bigger = f"[{d}-9]" if last else f"[{int(d) + 1}-9]"
+        alternatives.append("0*" + digits[:i] + bigger + "\\d" * (len(digits) - i - 1))
+    return "(?:" + "|".join(alternatives) + ")(?!\\d)"
+
+
+def _loosen_spaces_before(regex):
+    return _SPACES_AT_END.sub(r"\\s+", regex)
+
+
 def compile_line(text, line=0):
-    """Split an expected line into literal text and tokens; check every regex compiles."""
-    text = text.rstrip()
-    exp = Expected(text, line)
-    if exp.skip:
-        return exp
-    captures, uses, pos = [], [], 0
-    for m in _TOKEN.finditer(text):
-        if m.start() > pos:
-            exp.parts.append(("text", text[pos : m.start()]))
-        regex, name, minimum, ref = m.groups()
-        if m.group(0) == SKIP:
-            exp.parts.append(("any", None))
-        elif regex is not None:
-            try:
-                re.compile(regex)
-            except re.error as e:
-                raise ExpectationError(line, f"bad regular expression ??{{{regex}}}??: {e}") from None
-            if name in captures:
-                raise ExpectationError(line, f"??{{...}}={name}?? captures {name} twice in one line")
-            if name:
-                captures.append(name)
-            exp.parts.append(("regex", (regex, name)))
-        elif minimum is not None:
-            exp.parts.append(("min", int(minimum)))
+    """The regex of one `//!` line's TEXT (what follows `//! `)."""
+    text = text.rstrip(WHITESPACE)
+    if text == SKIP:
+        return Expected(text, line, skip=True)
+    regex, captures = "", []
+    for i, part in enumerate(_TOKEN.split(text)):
+        if i % 2 == 0:
+            regex += re.escape(part)
+        elif part == SKIP:
+            regex = _loosen_spaces_before(regex) + ".*"
+        elif m := _CAPTURE.fullmatch(part):
+            regex += f"({m[1]})"
+            captures.append(m[2])
+        elif m := _REGEX.fullmatch(part):
+            regex = _loosen_spaces_before(regex) + f"(?:{m[1]})"
         else:
-            uses.append(ref)
-            exp.parts.append(("ref", ref))
-        pos = m.end()
-    if pos < len(text):
-        exp.parts.append(("text", text[pos:]))
-    exp.captures, exp.uses = tuple(captures), tuple(uses)
+            regex = _loosen_spaces_before(regex) + _at_least(_AT_LEAST.fullmatch(part)[1])
+    regex = _SPACES_AT_START.sub(r"\\s*", regex + r"\s*")
+    try:
+        compiled = re.compile(regex, re.ASCII)
+    except re.error as e:
+        raise ExpectationError(line, f"bad regular expression in {text!r}: {e}") from None
+    exp = Expected(text, line, regex=regex, captures=tuple(captures))
+    exp.cache[regex] = compiled
     return exp
 
 
 def compile_expectations(lines):
-    """Compile (line_number, text) pairs; a ??NAME?? must follow the capture that defines it."""
-    compiled, defined = [], set()
-    for number, text in lines:
-        exp = compile_line(text, number)
-        for name in exp.uses:
-            if name not in defined and name not in exp.captures:
-                raise ExpectationError(number, f"??{name}?? is used before any ??{{...}}={name}?? captures it")
-        defined.update(exp.captures)
-        compiled.append(exp)
-    return compiled
+    """Compile (line_number, text) pairs, lone ??? lines included, in file order."""
+    return [compile_line(text, number) for number, text in lines]
 
 
-def _line_regex(exp, bound):
-    """The regex for one expected line, with captures bound in earlier lines filled in."""
-    key = tuple(bound.get(name) for name in exp.uses)
-    if key not in exp.cache:
-        pieces, minimums = [], []
-        for kind, value in exp.parts:
-            if kind == "text":
-                pieces.append(re.escape(value))
-            elif kind == "any":
-                pieces.append(".*?")
-            elif kind == "regex":
-                regex, name = value
-                pieces.append(f"(?P<c_{name}>{regex})" if name else f"(?:{regex})")
-            elif kind == "min":
-                pieces.append(f"(?P<n{len(minimums)}>[-+]?\\d+)")
-                minimums.append(value)
-            elif value in bound:
-                pieces.append(re.escape(bound[value]))
-            else:
-                pieces.append(f"(?P=c_{value})")
-        exp.cache[key] = (re.compile("".join(pieces) + r"\Z", re.DOTALL), minimums)
-    return exp.cache[key]
+def match_line(exp, line, remembered):
+    """Whether `line` matches `exp`; on a match, its captures go into `remembered`."""
+    source = exp.regex
+    for name, value in remembered.items():
+        source = source.replace(f"\\?\\?{name}\\?\\?", value)
+    if source not in exp.cache:
+        try:
+            exp.cache[source] = re.compile(source, re.ASCII)
+        except re.error:  # remembered text that is no regex: check.pl dies, nothing matches
+            exp.cache[source] = None
+    regex = exp.cache[source]
+    m = regex.fullmatch(line) if regex else None
+    if m:
+        for group, name in enumerate(exp.captures, 1):
+            remembered[name] = m.group(group) or ""
+    return m is not None
 
 
-def match_line(exp, line, bound):
-    """Captures made (a dict, maybe empty) when `line` matches `exp`, else None."""
-    regex, minimums = _line_regex(exp, bound)
-    m = regex.match(line.rstrip())
-    if not m or any(int(m.group(f"n{i}")) < low for i, low in enumerate(minimums)):
-        return None
-    return {name: m.group(f"c_{name}") for name in exp.captures}
+def match(expected, output, unordered=False, sort=False, abort=False):
+    """None when the output lines satisfy `expected`, else the Mismatch where matching stopped."""
+    order = sorted(range(len(output)), key=output.__getitem__) if sort else range(len(output))
+    mismatch = _compare(expected, [output[i] for i in order], unordered, abort)
+    if mismatch and mismatch.output_index < len(output):
+        mismatch.output_index = order[mismatch.output_index]
+    return mismatch
 
 
-def match(expected, output_lines, unordered=False):
-    """None when `output_lines` satisfy `expected`, else the first Mismatch."""
-    if unordered:
-        return _match_unordered(expected, output_lines)
-    return _match_ordered(expected, output_lines)
-
-
-def _match_ordered(expected, output):
-    # Backtracking happens only at lone ??? lines, so recursion is as deep as there are of
-    # those. `furthest` keeps the deepest failure: the line a reader wants to see is the first
-    # one that could not be matched on the most promising path.
-    furthest = (0, 0)
-    tried = set()
-
-    def walk(i, j, bound):
-        nonlocal furthest
-        while i < len(expected):
-            exp = expected[i]
-            if exp.skip:
-                key = (i, j, tuple(sorted(bound.items())))
-                if key in tried:
-                    return False
-                tried.add(key)
-                return any(walk(i + 1, k, bound) for k in range(j, len(output) + 1))
-            made = match_line(exp, output[j], bound) if j < len(output) else None
-            if made is None:
-                furthest = max(furthest, (i, j))
-                return False
-            bound = {**bound, **made} if made else bound
-            i, j = i + 1, j + 1
-        if j < len(output):
-            furthest = max(furthest, (i, j))
-        return j == len(output)
-
-    if walk(0, 0, {}):
-        return None
-    i, j = furthest
-    return Mismatch(expected[i] if i < len(expected) else None, j)
-
-
-def _match_unordered(expected, output):
-    lines = [e for e in expected if not e.skip]
-    extra_allowed = len(lines) < len(expected)
-    for exp in lines:
-        missing = [u for u in exp.uses if u not in exp.captures]
-        if missing:
-            raise ExpectationError(exp.line, f"??{missing[0]}?? refers to another line, which //!!UNORDERED does not allow")
-    fits = [[j for j, out in enumerate(output) if match_line(e, out, {}) is not None] for e in lines]
-    owner = {}  # output index -> expected index; Kuhn's augmenting paths for a maximum matching
-
-    def assign(i, seen):
-        for j in fits[i]:
-            if j not in seen:
-                seen.add(j)
-                if j not in owner or assign(owner[j], seen):
-                    owner[j] = i
-                    return True
-        return False
-
-    for i, exp in enumerate(lines):
-        if not assign(i, set()):
-            return Mismatch(exp, len(output))
-    if not extra_allowed and len(output) > len(lines):
-        first_unmatched = min(j for j in range(len(output)) if j not in owner)
-        return Mismatch(None, first_unmatched)
-    return None
+def _compare(expected, output, unordered, abort):
+    pending, skippable = [], False  # (expectation, output may be skipped before it); None once met
+    for exp in expected:
+        if exp.skip:
+            skippable = True
+        else:
+            pending.append((exp, skippable))
+            skippable = False
+    remembered, first = {}, 0
+    for index, line in enumerate(output):
+        while first < len(pending) and pending[first] is None:
+            first += 1
+        if first == len(pending):
+            if (abort and line.startswith(STATISTICS)) or not skippable:
+                return Mismatch(None, index)
+            continue
+        candidates = range(first, len(pending)) if unordered else (first,)
+        found = next((k for k in candidates if pending[k] and match_line(pending[k][0], line, remembered)), None)
+        if found is not None:
+            pending[found] = None
+        elif not pending[first][1]:
+            return Mismatch(pending[first][0], index)
+    unmet = [p for p in pending[first:] if p]
+    return Mismatch(unmet[0][0], len(output)) if unmet else None

@@ -3,7 +3,7 @@
     //@ category: realloc        //@ mode: static preload     //@ exit: 0 | 3 | abort | signal | any
     //@ points: 2                //@ needs: aligned           //@ args: 100 4
     //@ timeout: 10
-    //! expected output line     //!!UNORDERED
+    //! expected output line     //!!UNORDERED  //!!SORT  //!!TIME  //!!ABORT
 
 A malformed line raises TestcaseError naming the file and line, before anything runs.
 """
@@ -52,6 +52,9 @@ class Testcase:
     args: list = field(default_factory=list)
     expected: list = field(default_factory=list)
     unordered: bool = False
+    sort: bool = False
+    show_time: bool = False
+    abort: bool = False
 
 
 def _positive_number(text):
@@ -101,13 +104,52 @@ _KEYS = {
 _FIELD = {"mode": "modes"}
 
 
+# check.pl's directives, and the Testcase flag each sets; heaplab runs no ASan, so the ASan
+# warning directives are accepted and change nothing.
+DIRECTIVES = {
+    "UNORDERED": "unordered",
+    "SORT": "sort",
+    "TIME": "show_time",
+    "ABORT": "abort",
+    "ALLOW_ASAN_WARNING": None,
+    "DISALLOW_ASAN_WARNING": None,
+}
+
+
+def _read_expectation(path, number, line, directives, expected):
+    """check.pl reads `//! TEXT` and `//!!DIRECTIVE` from the first column only and passes over
+    any other `//!` line; such a line is a slip here, so it is reported instead."""
+    if not line.startswith("//!"):
+        raise TestcaseError(path, number, "`//!` lines start in the first column")
+    if line.startswith("//!!"):
+        name = line[4:].rstrip(matcher.WHITESPACE)
+        if name not in DIRECTIVES:
+            known = ", ".join(f"//!!{d}" for d in DIRECTIVES)
+            raise TestcaseError(path, number, f"unknown directive {line.strip()!r}; known: {known}")
+        directives[name] = number
+    elif line.startswith("//! "):
+        expected.append((number, line[4:]))
+    else:
+        raise TestcaseError(path, number, "an expected line is `//!`, one space, then the text")
+
+
+def _apply_directives(path, test, directives):
+    for name, flag in DIRECTIVES.items():
+        if flag and name in directives:
+            setattr(test, flag, True)
+    if test.abort and test.exit in ("0", "any"):
+        raise TestcaseError(
+            path, directives["ABORT"], "//!!ABORT wants a failing exit: add `//@ exit: abort`, `signal` or a nonzero status"
+        )
+
+
 def parse(path):
     path = Path(path)
     m = FILE_NAME.match(path.name)
     if not m:
         raise TestcaseError(path, 0, "a test file is named NNN-what-it-checks.c")
     test = Testcase(path=path, number=int(m.group(1)), name=path.stem)
-    seen, expected = set(), []
+    seen, expected, directives = set(), [], {}
     for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
         stripped = line.strip()
         if stripped.startswith("//@"):
@@ -122,15 +164,11 @@ def parse(path):
             except ValueError as e:
                 raise TestcaseError(path, number, f"{key}: {e}") from None
             seen.add(key)
-        elif stripped.startswith("//!!"):
-            if stripped != "//!!UNORDERED":
-                raise TestcaseError(path, number, f"unknown directive {stripped!r}; the only one is //!!UNORDERED")
-            test.unordered = True
         elif stripped.startswith("//!"):
-            text = stripped[3:]
-            expected.append((number, text[1:] if text.startswith(" ") else text))
+            _read_expectation(path, number, line, directives, expected)
     if "category" not in seen:
         raise TestcaseError(path, 1, "missing `//@ category: ...`")
+    _apply_directives(path, test, directives)
     try:
         test.expected = matcher.compile_expectations(expected)
     except matcher.ExpectationError as e:

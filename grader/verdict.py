@@ -67,7 +67,8 @@ def judge(test, result):
         where, frames = (crash.headline(), crash.backtrace()) if crash else ("", [])
         return Verdict(CRASHED, f"Received signal {result['signal']} ({result['signal_description']}){where}",
                        details=["backtrace (innermost first):", *frames] if frames else [])
-    mismatch = matcher.match(test.expected, output_lines(result["output"]), test.unordered)
+    lines = output_lines(result["output"])
+    mismatch = matcher.match(test.expected, lines, test.unordered, sort=test.sort, abort=test.abort)
     if mismatch:
         return Verdict(WRONG_OUTPUT, "output differs from the expected output", mismatch)
     if not exit_ok:
@@ -76,4 +77,4 @@ def judge(test, result):
 
 
 def output_lines(output):
-    return output.splitlines()
+    return matcher.output_lines(output)

@@ -23,11 +23,12 @@ def test_metadata_and_expectations(tmp_path):
 int main(void) { return 0; }
 //! first
 //!   indented
-//!
+//! ???
 """))
     assert (t.number, t.name, t.category, t.points, t.timeout) == (7, "007-example", "realloc", 2, 2.5)
     assert (t.modes, t.needs, t.exit, t.args) == (("static", "preload"), ("aligned",), "abort", ["10", "two words"])
-    assert [e.text for e in t.expected] == ["first", "  indented", ""]
+    assert [e.text for e in t.expected] == ["first", "  indented", "???"]
+    assert [e.skip for e in t.expected] == [False, False, True]
     assert [e.line for e in t.expected] == [9, 10, 11]
 
 
@@ -39,6 +40,26 @@ def test_defaults(tmp_path):
 
 def test_unordered(tmp_path):
     assert tc.parse(write(tmp_path, "//@ category: basic\n//!!UNORDERED\n//! a\n")).unordered
+
+
+def test_checkpl_directives(tmp_path):
+    t = tc.parse(write(tmp_path, """\
+//@ category: errors
+//@ exit: abort
+//!!SORT
+//!!TIME
+//!!ABORT
+//!!ALLOW_ASAN_WARNING
+//!!DISALLOW_ASAN_WARNING  \t
+//! a
+"""))
+    assert (t.unordered, t.sort, t.show_time, t.abort) == (False, True, True, True)
+    assert [e.text for e in t.expected] == ["a"]
+
+
+def test_an_empty_expected_line_is_the_prefix_and_its_space(tmp_path):
+    t = tc.parse(write(tmp_path, "//@ category: basic\n//! \n"))
+    assert [e.text for e in t.expected] == [""]
 
 
 @pytest.mark.parametrize(
@@ -55,8 +76,12 @@ def test_unordered(tmp_path):
         ("//@ exit: 300", "exit"),
         ("//@ args: 'unclosed", "args"),
         ("//!!ORDERED", "unknown directive"),
+        ("//!!UNORDERED please", "unknown directive"),
         ("//! ??{(}??", "regular expression"),
-        ("//! ??later??", "used before"),
+        ("//!no space", "one space"),
+        ("//!", "one space"),
+        ("  //! indented", "first column"),
+        ("//!!ABORT", "//@ exit: abort"),
         ("//@ points: 2", "given twice"),
     ],
 )
