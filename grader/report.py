@@ -100,8 +100,12 @@ def score_line(rows):
     """`score: 170/176`, saying how many tests are malformed: their points count in the maximum."""
     got, total = score(rows)
     bad = sum(r["verdict"] == V.BAD_TESTCASE for r in rows)
-    note = f" ({bad} malformed test{'s' if bad > 1 else ''}: see above)" if bad else ""
+    note = f" ({_count(bad, 'malformed test')}: see above)" if bad else ""
     return f"score: {got:g}/{total:g}{note}"
+
+
+def _count(n, noun):
+    return f"{n:g} {noun}{'' if n == 1 else 's'}"
 
 
 def numbers(rows):
@@ -124,13 +128,13 @@ def summaries(rows):
         if not group:
             continue
         lost = sum(r["max_points"] for r in group)
-        lines.append(f"{title}: {len(group)} test{'s' if len(group) > 1 else ''}, {lost:g} points")
+        lines.append(f"{title}: {_count(len(group), 'test')}, {_count(lost, 'point')}")
         reasons = {}
         for r in group:
             reasons.setdefault(r.get("reason", verdict), []).append(r)
         for reason, tests in reasons.items():
             points = sum(r["max_points"] for r in tests)
-            lines.append(f"  {reason}: test{'s' if len(tests) > 1 else ''} {numbers(tests)} ({points:g} points)")
+            lines.append(f"  {reason}: test{'s' if len(tests) > 1 else ''} {numbers(tests)} ({_count(points, 'point')})")
     return lines
 
 
@@ -138,7 +142,7 @@ def gradescope(rows, header_lines, details):
     """results.json in Gradescope's schema; `details` maps a test name to its failure text."""
     return {
         "score": score(rows)[0],
-        "output": "\n".join(header_lines + [score_line(rows)]),
+        "output": "\n".join(header_lines + summaries(rows) + [score_line(rows)]),
         "tests": [
             {
                 "name": r["name"],
