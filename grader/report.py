@@ -134,7 +134,8 @@ def summaries(rows):
             reasons.setdefault(r.get("reason", verdict), []).append(r)
         for reason, tests in reasons.items():
             points = sum(r["max_points"] for r in tests)
-            lines.append(f"  {reason}: test{'s' if len(tests) > 1 else ''} {numbers(tests)} ({_count(points, 'point')})")
+            which = f"test{'s' if len(tests) > 1 else ''} {numbers(tests)}"
+            lines.append(f"  {reason}: {which} ({_count(points, 'point')})")
     return lines
 
 
