@@ -169,7 +169,7 @@ def test_a_run_clears_what_an_earlier_run_left(scratch):
     (results / "099-gone.static.json").write_text("{}")
     (results / "junit.xml").write_text("<testsuites/>")
     (results / "notes.txt").write_text("not the grader's")
-    # Interrupted at once (no test selected runs): nothing the grader left may stay behind.
+    # A run that selects no test still starts by deleting what the grader wrote before.
     out = run_grader(scratch, "-k", "no-such-test")
     assert not (results / "099-gone.static.json").exists() and not (results / "junit.xml").exists()
     assert (results / "notes.txt").exists()
