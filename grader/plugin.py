@@ -9,6 +9,7 @@ runner's per-test results, so an interrupted run keeps what finished.
 """
 
 import os
+import re
 import shlex
 import stat
 from pathlib import Path
@@ -22,6 +23,9 @@ from grader import verdict as V
 from grader.slot import Slot
 
 PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user_properties
+# What a run writes in its results directory, and clears at its start: a file left by an earlier
+# run must never pass for this one's.
+RESULT_FILES = re.compile(r"^(results\.json|junit\.xml|\d{3}-.*\.(static|preload)\.json)(\.tmp)?$")
 
 
 def pytest_addoption(parser):
@@ -43,6 +47,20 @@ def pytest_configure(config):
     config.pluginmanager.register(Grading(config), Grading.NAME)
 
 
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter):
+    """pytest prints failures in the order they finish (under -n, not the tests' order), and
+    each test of a missing interface at length: the grader prints the tests' own failures
+    instead (Grading.print_failures). The final count still counts them."""
+    stats = terminalreporter.stats
+    failed = stats.get("failed", [])
+    stats["failed"] = [r for r in failed if PROPERTY not in dict(getattr(r, "user_properties", ()))]
+    try:
+        yield
+    finally:
+        stats["failed"] = failed
+
+
 def marker(category):
     """The pytest marker of a category, so that `-m threads` selects it."""
     return category.replace("-", "_")
@@ -62,6 +80,9 @@ class Grading:
         self.slot = Slot(Path(config.getoption("--slot")), Path(config.getoption("--build")))
         self.results = Path(config.getoption("--results") or self.slot.path / "results")
         self.results.mkdir(parents=True, exist_ok=True)
+        self.controller = not hasattr(config, "workerinput")
+        if self.controller:
+            self._clear_results()
         self.runner = self.slot.build / "harness" / "runner"
         if not self.runner.exists():
             raise pytest.UsageError(f"{self.runner} is missing: run `make test`, which builds it")
@@ -76,7 +97,6 @@ class Grading:
             )
             self.user = None
         self.selected = self._selection(config)
-        self.controller = not hasattr(config, "workerinput")
         self.rows, self.details, self.total = [], {}, None
         self._interfaces = None
 
@@ -85,6 +105,11 @@ class Grading:
         if self._interfaces is None:
             self._interfaces = self.slot.interfaces()
         return self._interfaces
+
+    def _clear_results(self):
+        for path in self.results.iterdir():
+            if RESULT_FILES.match(path.name) and path.is_file():
+                path.unlink()
 
     def _private_directory(self):
         """A directory on the way to the test programs that other users cannot enter, or None."""
@@ -108,11 +133,12 @@ class Grading:
             for f in [path] if path.is_file() else path.glob("*.c"):
                 if tc.FILE_NAME.match(f.name):
                     have.add(int(f.name[:3]))
-        missing = sorted(wanted - have)
-        if missing:
+        # A range selects the tests it holds: T=1,700-799 runs test 1; only a selection that
+        # holds no test at all is a mistake.
+        if not wanted & have:
             span = f"{min(have)}-{max(have)}" if have else "none"
-            raise pytest.UsageError(f"T={text}: no test numbered {missing[0]} (tests here: {span}, see testcases/)")
-        return wanted
+            raise pytest.UsageError(f"T={text}: no test numbered {text} (tests here: {span}, see testcases/)")
+        return wanted & have
 
     def not_built_line(self):
         error = self.slot.compile_error
@@ -159,21 +185,36 @@ class Grading:
         if report.failed:
             self.details[row["name"]] = str(report.longrepr)
 
+    def print_failures(self, tr, rows):
+        """Each failure in the order of the tests, then one summary per verdict that needs no
+        debugging (a missing interface, a program not built)."""
+        shown = [r for r in rows if r["name"] in self.details and r["verdict"] not in report.SUMMARIZED]
+        if shown:
+            tr.write_sep("=", "FAILURES")
+        for r in shown:
+            tr.write_sep("_", f"test {r['number']}: {r['name']}", red=True, bold=True)
+            tr.write_line(self.details[r["name"]])
+        for line in report.summaries(rows):
+            tr.write_line(line, red=not line.startswith(" "), bold=not line.startswith(" "))
+
     def pytest_terminal_summary(self, terminalreporter):
         if not self.controller or not self.rows:
             return
         tr = terminalreporter
+        rows = sorted(self.rows, key=lambda r: r["number"])
+        if self.config.option.tbstyle != "no":
+            self.print_failures(tr, rows)
         tr.section("heaplab", sep="=")
         for line in self.header():
             tr.write_line(line, red=True, bold=True)
         if self.slot.compile_error:
             for line in self.compiler_messages():
                 tr.write_line(line)
-        rows = sorted(self.rows, key=lambda r: r["number"])
         for line in report.table(rows):
             tr.write_line(line)
         got, total = report.score(rows)
-        tr.write_line(f"score: {got:g}/{total:g}", bold=True, green=got == total, red=got < total)
+        tr.write_line(report.score_line(rows), bold=True, green=got == total, red=got < total)
+        tr.write_line(f"results: {self.results / 'results.json'}")
 
     def pytest_sessionfinish(self):
         if self.controller:
@@ -213,7 +254,7 @@ class TestcaseItem(pytest.Item):
         row = {
             "number": self.number, "name": self.path.stem, "points": 0, "time": None,
             "category": self.test.category if self.test else "-",
-            "max_points": self.test.points if self.test else 0,
+            "max_points": self.test.points if self.test else tc.declared_points(self.path),
         }
         self.user_properties.append((PROPERTY, row))
         if self.error is not None:
@@ -221,6 +262,9 @@ class TestcaseItem(pytest.Item):
             raise TestFailed(f"{self.path.stem}: {V.BAD_TESTCASE}: {self.error}")
         judged = self._run_modes(row)
         row["verdict"] = judged.verdict
+        if judged.verdict in report.SUMMARIZED:
+            row["reason"] = judged.message
+            raise TestFailed(f"{self.path.stem}: {judged.verdict}: {judged.message}")
         if not judged.passed:
             raise TestFailed(judged.message)
         row["points"] = self.test.points
@@ -247,6 +291,8 @@ class TestcaseItem(pytest.Item):
         return V.Verdict(V.PASSED)
 
     def _lose(self, judged, mode, result):
+        if judged.verdict in report.SUMMARIZED:
+            return judged
         run = grading(self.config)
         extra = "" if run.alloc == "alloc/alloc.c" else f" ALLOC={shlex.quote(run.alloc)}"
         rerun = f"make test T={self.number}{extra}   (debug: make gdb T={self.number}{extra}, make valgrind T={self.number}{extra})"

@@ -4,13 +4,22 @@ import json
 
 from grader import verdict as V
 
-COLUMN = 48
+COLUMN = 48  # the widest the expected column gets; the actual column, last, is never cut
 CONTEXT = 12  # lines shown before and after the first difference
+LONGEST = 2000  # an output line beyond this (a flood on one line) is cut, saying by how much
+# Verdicts that need no debugging: summarized in one block, by reason, not one block per test.
+SUMMARIZED = {V.MISSING_INTERFACE: "MISSING INTERFACES", V.NOT_BUILT: "NOT BUILT"}
 
 
 def _cell(text):
+    """An output line as shown: whole, up to a flood."""
     text = text.replace("\t", "    ")
-    return text if len(text) <= COLUMN else text[: COLUMN - 1] + "~"
+    return text if len(text) <= LONGEST else f"{text[:LONGEST]}... ({len(text) - LONGEST} more characters)"
+
+
+def _clip(text, width):
+    text = text.replace("\t", "    ")
+    return text if len(text) <= width else text[: width - 1] + "~"
 
 
 def side_by_side(expected, output, mismatch):
@@ -24,15 +33,19 @@ def side_by_side(expected, output, mismatch):
     right = [""] * max(-shift, 0) + list(output)
     marked = max(first, row_of_expected)
     rows = range(max(0, marked - CONTEXT), min(max(len(left), len(right)), marked + CONTEXT + 1))
-    lines = [f"  {'expected':<{COLUMN}} | actual"]
+    # As wide as the expected lines shown need, up to COLUMN: the first difference line above
+    # gives the expected line whole.
+    shown = [left[r].replace("\t", "    ") for r in rows if r < len(left)]
+    width = min(max([len("expected"), *map(len, shown)]), COLUMN)
+    lines = [f"  {'expected':<{width}} | actual"]
     if rows and rows[0] > 0:
-        lines.append(f"  {'...':<{COLUMN}} | ...")
+        lines.append(f"  {'...':<{width}} | ...")
     for r in rows:
-        a = _cell(left[r]) if r < len(left) else ""
+        a = _clip(left[r], width) if r < len(left) else ""
         b = _cell(right[r]) if r < len(right) else ""
-        lines.append(f"{'>' if r == marked else ' '} {a:<{COLUMN}} | {b}")
+        lines.append(f"{'>' if r == marked else ' '} {a:<{width}} | {b}".rstrip())
     if rows and rows[-1] + 1 < max(len(left), len(right)):
-        lines.append(f"  {'...':<{COLUMN}} | ...")
+        lines.append(f"  {'...':<{width}} | ...")
     return lines
 
 
@@ -84,12 +97,54 @@ def score(rows):
     return sum(r["points"] for r in rows), sum(r["max_points"] for r in rows)
 
 
+def score_line(rows):
+    """`score: 170/176`, saying how many tests are malformed: their points count in the maximum."""
+    got, total = score(rows)
+    bad = sum(r["verdict"] == V.BAD_TESTCASE for r in rows)
+    note = f" ({_count(bad, 'malformed test')}: see above)" if bad else ""
+    return f"score: {got:g}/{total:g}{note}"
+
+
+def _count(n, noun):
+    return f"{n:g} {noun}{'' if n == 1 else 's'}"
+
+
+def numbers(rows):
+    """`9-12, 45, 52-99`: the rows' test numbers, runs of consecutive ones as ranges."""
+    runs = []
+    for n in sorted(r["number"] for r in rows):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def summaries(rows):
+    """One block per verdict of SUMMARIZED: its tests grouped by reason (the interface or the
+    function missing, the first build error), each group's tests and points."""
+    lines = []
+    for verdict, title in SUMMARIZED.items():
+        group = [r for r in rows if r["verdict"] == verdict]
+        if not group:
+            continue
+        lost = sum(r["max_points"] for r in group)
+        lines.append(f"{title}: {_count(len(group), 'test')}, {_count(lost, 'point')}")
+        reasons = {}
+        for r in group:
+            reasons.setdefault(r.get("reason", verdict), []).append(r)
+        for reason, tests in reasons.items():
+            points = sum(r["max_points"] for r in tests)
+            which = f"test{'s' if len(tests) > 1 else ''} {numbers(tests)}"
+            lines.append(f"  {reason}: {which} ({_count(points, 'point')})")
+    return lines
+
+
 def gradescope(rows, header_lines, details):
     """results.json in Gradescope's schema; `details` maps a test name to its failure text."""
-    got, total = score(rows)
     return {
-        "score": got,
-        "output": "\n".join(header_lines + [f"score: {got:g}/{total:g}"]),
+        "score": score(rows)[0],
+        "output": "\n".join(header_lines + summaries(rows) + [score_line(rows)]),
         "tests": [
             {
                 "name": r["name"],

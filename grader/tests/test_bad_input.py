@@ -43,6 +43,9 @@ def test_a_submission_that_does_not_compile_is_reported_first(scratch):
     assert all(t["output"].startswith("001") or "not-built" in t["output"] for t in graded.results["tests"])
     heaplab_section = graded.stdout.split("= heaplab =")[-1]
     assert heaplab_section.splitlines()[1].startswith("NOT BUILT:")
+    # One summary for the three tests, and nothing to debug.
+    assert "NOT BUILT: 3 tests, 5 points\n" in graded.stdout
+    assert "make gdb" not in graded.stdout and "alone:" not in graded.stdout
 
 
 def test_a_malformed_testcase_names_its_line_and_costs_only_itself(scratch):
@@ -118,3 +121,14 @@ def test_a_missing_dependency_prints_the_apt_line():
     )
     assert done.returncode != 0
     assert "apt-get install -y heaplab-no-such-package" in done.stderr
+
+
+def test_malformed_tests_count_in_the_maximum(scratch):
+    cases = scratch / "testcases"
+    write_testcase(cases, "001-fine.c", PASSING)
+    write_testcase(cases, "002-typo.c", PASSING, points=5, categroy="basic")
+    write_testcase(cases, "003-bad-points.c", PASSING, points="lots")
+    graded = grade(slot=scratch / "slot", build=scratch / "build", testcases=cases)
+    assert "score: 1/7 (2 malformed tests: see above)" in graded.stdout
+    assert graded.results["output"].endswith("score: 1/7 (2 malformed tests: see above)")
+    assert [t["max_score"] for t in graded.results["tests"]] == [1, 5, 1]

@@ -99,3 +99,15 @@ def test_run_as_chooses_the_user(suite):
     assert uid(suite / "slot" / "results") == "uid 65534\n"
     run_grader(suite, "--run-as=")
     assert uid(suite / "slot" / "results") == "uid 0\n"
+
+
+def test_a_range_selects_the_tests_it_holds(suite):
+    out = run_grader(suite, "--tests=1,700-799")
+    assert ran(out) == ["1"] and "score: 1/1" in out
+    assert ran(run_grader(suite, "--tests=2-900")) == ["2", "3"]
+
+
+def test_a_selection_holding_no_test_is_refused(suite):
+    out = run_grader(suite, "--tests=700-799")
+    assert "T=700-799: no test numbered 700-799 (tests here: 1-3" in out
+    assert ran(out) == []

@@ -112,3 +112,24 @@ def test_every_shipped_testcase_parses():
     files = sorted(Path(__file__).resolve().parents[2].joinpath("testcases").glob("[0-9][0-9][0-9]-*.c"))
     numbers = [tc.parse(f).number for f in files]
     assert len(numbers) == len(set(numbers)), "two test files share a number"
+
+
+def test_a_comment_may_follow_a_value(tmp_path):
+    t = tc.parse(write(tmp_path, """\
+//@ category: realloc  // grows and shrinks
+//@ points: 2 // worth more
+//@ args: http://example.org "a // b" '//c' // a comment starts a word outside quotes
+"""))
+    assert (t.category, t.points) == ("realloc", 2)
+    assert t.args == ["http://example.org", "a // b", "//c"]
+
+
+def test_declared_points_of_a_malformed_test(tmp_path):
+    assert tc.declared_points(write(tmp_path, "//@ categroy: basic\n//@ points: 3 // hard\n")) == 3
+    assert tc.declared_points(write(tmp_path, "//@ points: lots\n")) == 1
+    assert tc.declared_points(write(tmp_path, "int main(void) { return 0; }\n")) == 1
+
+
+def test_a_selection_stops_at_three_digits():
+    assert tc.parse_selection("998-5000") == {998, 999}
+    assert tc.parse_selection("1000") == set()
