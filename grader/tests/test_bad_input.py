@@ -40,7 +40,9 @@ def test_a_submission_that_does_not_compile_is_reported_first(scratch):
     first = graded.results["output"].splitlines()[0]
     assert first.startswith("NOT BUILT: grader/tests/zoo/does_not_compile.c does not compile")
     assert "error: expected expression" in first
-    assert all(t["output"].startswith("001") or "not-built" in t["output"] for t in graded.results["tests"])
+    tests = graded.results["tests"]
+    assert [t["number"] for t in tests] == ["1", "2", "3"]
+    assert all(t["status"] == "failed" and t["output"].startswith(f"{t['name']}: not-built: ") for t in tests)
     heaplab_section = graded.stdout.split("= heaplab =")[-1]
     assert heaplab_section.splitlines()[1].startswith("NOT BUILT:")
     # One summary for the three tests, and nothing to debug.
