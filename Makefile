@@ -95,17 +95,24 @@ $(BUILD)/harness/base_allocator.o: harness/base_allocator.c alloc/dmalloc.h | $(
 
 # ---- the slot --------------------------------------------------------------------------------
 # A slot that does not compile is graded, not crashed on: the compiler's messages go to
-# $(SLOT)/compile.log, which the grader puts at the top of the report.
+# $(SLOT)/compile.log, which the grader puts at the top of the report. The plain object's
+# messages first (alloc.log); when the shared object alone fails (a file that compiles only
+# without -fPIC, a relocation the linker refuses in a shared object), the messages of its
+# compile or link follow. The shared object is built after the plain object, so the two never
+# write compile.log at once.
 slot: $(SLOT)/liballoc.a $(SLOT)/alloc.so
 
 SLOT_COMPILE = $(if $(filter %.cc %.cpp,$(ALLOC)),$(CXX) $(SLOT_CXXFLAGS),$(CC) $(SLOT_CFLAGS))
+SHARED_FAILED = { { test ! -f $(SLOT)/alloc.log || cat $(SLOT)/alloc.log; \
+                    echo "building alloc.so (-fPIC, for LD_PRELOAD):"; cat $(SLOT)/shared.log; } \
+                  >$(SLOT)/compile.log; cat $(SLOT)/shared.log >&2; exit 1; }
 
 $(SLOT)/alloc.o: $(ALLOC) $(wildcard alloc/*.h) | $(SLOT)/tests
-	@$(SLOT_COMPILE) -MMD -MP -c -o $@ $< 2>$(SLOT)/compile.log || { cat $(SLOT)/compile.log >&2; exit 1; }
-	@cat $(SLOT)/compile.log >&2
+	@$(SLOT_COMPILE) -MMD -MP -c -o $@ $< 2>$(SLOT)/alloc.log; status=$$?; \
+	  cp $(SLOT)/alloc.log $(SLOT)/compile.log; cat $(SLOT)/alloc.log >&2; exit $$status
 
-$(SLOT)/alloc.pic.o: $(ALLOC) $(wildcard alloc/*.h) | $(SLOT)/tests
-	@$(SLOT_COMPILE) -MMD -MP -fPIC -c -o $@ $< 2>/dev/null
+$(SLOT)/alloc.pic.o: $(ALLOC) $(wildcard alloc/*.h) | $(SLOT)/tests $(SLOT)/alloc.o
+	@$(SLOT_COMPILE) -MMD -MP -fPIC -c -o $@ $< 2>$(SLOT)/shared.log || $(SHARED_FAILED)
 
 # What the slot's file includes (a zoo member includes the reference) rebuilds it when changed.
 -include $(SLOT)/alloc.d $(SLOT)/alloc.pic.d
@@ -114,7 +121,8 @@ $(SLOT)/liballoc.a: $(SLOT)/alloc.o
 	@rm -f $@ && ar rcs $@ $<
 
 $(SLOT)/alloc.so: $(SLOT)/alloc.pic.o
-	@$(SLOT_COMPILE) -shared -o $@ $< -ldl
+	@$(SLOT_COMPILE) -shared -o $@ $< -ldl 2>$(SLOT)/shared.log || $(SHARED_FAILED)
+	@cat $(SLOT)/shared.log >&2
 
 # ---- test programs ---------------------------------------------------------------------------
 # Each test is compiled once; the preload build links with libc's allocator and runs under

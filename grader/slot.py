@@ -1,5 +1,6 @@
 """The allocator slot as built by the Makefile: whether it compiled, and what it defines."""
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,7 @@ class Slot:
             return None
         log = self.path / "compile.log"
         lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-        errors = [line for line in lines if ": error:" in line or ": fatal error:" in line]
-        return (errors or lines or ["the slot was not built (run `make test`, which builds it)"])[0]
+        return first_error(lines) or "the slot was not built (run `make test`, which builds it)"
 
     def interfaces(self):
         """Which optional interfaces (SPEC 3.2) the built slot defines."""
@@ -50,4 +50,27 @@ class Slot:
         for log in (self.build / "tests" / f"{test.name}.log", self.program(test, mode).with_suffix(".log")):
             if log.exists() and log.read_text(errors="replace").strip():
                 return log.read_text(errors="replace").strip().splitlines()[0]
-        return None
+        return self.make_message(test)
+
+    def make_message(self, test):
+        """What make said about a test program that left no log of its own (its preload build's
+        link, a missing prerequisite): the most telling line of build.log that names it."""
+        log = self.path / "build.log"
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        return first_error([line for line in lines if test.name in line])
+
+
+# A compiler's error, an undefined symbol; else what the linker said (collect2's own line says
+# only that ld failed).
+ERROR = re.compile(r": (fatal )?error:|undefined reference")
+LINKER = re.compile(r"^(\S*/)?ld(\.\w+)?: ")
+
+
+def first_error(lines):
+    """The line of a build's messages that says best what went wrong, or None when none."""
+    lines = [line for line in lines if not line.startswith("collect2:")] or lines
+    for wanted in (ERROR.search, LINKER.search, bool):
+        found = [line for line in lines if wanted(line)]
+        if found:
+            return found[0]
+    return None
