@@ -1,12 +1,15 @@
 """What a person and a course platform read: failure details, the table, results.json."""
 
 import json
+import re
 
 from grader import verdict as V
 
 COLUMN = 48  # the widest the expected column gets; the actual column, last, is never cut
 CONTEXT = 12  # lines shown before and after the first difference
 LONGEST = 2000  # an output line beyond this (a flood on one line) is cut, saying by how much
+FIRST = 5  # lines shown from the start of an output the runner cut
+CUT = re.compile(r"\[\.\.\. \d+ bytes cut \.\.\.\]")  # the line where the runner cut it
 # Verdicts that need no debugging: summarized in one block, by reason, not one block per test.
 SUMMARIZED = {V.MISSING_INTERFACE: "MISSING INTERFACES", V.NOT_BUILT: "NOT BUILT"}
 
@@ -59,6 +62,22 @@ def first_difference(mismatch, output):
     )
 
 
+def output_ends(result):
+    """The last lines of a test's output; of an output the runner cut (harness/runner.c keeps its
+    start and its end), its first lines too, and how long it was."""
+    output = V.output_lines(result["output"])
+    cut = next((i for i, line in enumerate(output) if CUT.fullmatch(line)), None) if result.get("output_truncated") else None
+    if cut is None:
+        return ["  last lines of output:", *[f"    {_cell(line)}" for line in output[-CONTEXT:]]]
+    return [
+        f"  first lines of output ({result['output_bytes']:,} bytes in all):",
+        *[f"    {_cell(line)}" for line in output[: min(cut, FIRST)]],
+        "    ...",
+        "  last lines of output:",
+        *[f"    {_cell(line)}" for line in output[cut + 1 :][-CONTEXT:]],
+    ]
+
+
 def failure(test, mode, result, judged, rerun, alone):
     """The text shown for one failing test."""
     lines = [f"{test.name} [{mode}]: {judged.verdict}: {judged.message}"]
@@ -70,9 +89,7 @@ def failure(test, mode, result, judged, rerun, alone):
         lines.append("  first difference: " + first_difference(judged.mismatch, output))
         lines += side_by_side(test.expected, output, judged.mismatch)
     elif result is not None and result.get("output") and not judged.verdict == V.NOT_BUILT:
-        tail = V.output_lines(result["output"])[-CONTEXT:]
-        lines.append("  last lines of output:")
-        lines += [f"    {_cell(line)}" for line in tail]
+        lines += output_ends(result)
     lines.append(f"  rerun: {rerun}")
     lines.append(f"  alone: {alone}")
     return "\n".join(lines)

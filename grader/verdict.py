@@ -60,7 +60,9 @@ def judge(test, result):
         return Verdict(TIMEOUT, f"Test timeout expired: still running after {test.timeout:g} s; killed"
                        + (f"; {unfinished}" if unfinished else ""), details=postmortem.still_running(result))
     if status == "output-limit":
-        return Verdict(OUTPUT_LIMIT, f"output limit exceeded ({result['output_bytes']} bytes); killed")
+        # The runner reads on past the limit and stops only a flood (harness/runner.c).
+        killed = "; killed" if (result.get("message") or "").endswith("killed") else ""
+        return Verdict(OUTPUT_LIMIT, f"output limit exceeded ({result['output_bytes']} bytes){killed}")
     exit_ok = _exit_ok(test.exit, result)
     if status == "signaled" and not exit_ok:
         crash = postmortem.crash_of(result)

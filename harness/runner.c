@@ -14,8 +14,11 @@
                          rename(), so a reader never sees half a result (default: stdout)
      --timeout SECONDS   wall-clock limit, may be fractional (default 10); on expiry the
                          process group is killed. RLIMIT_CPU: soft ceil(SECONDS)+1, hard +1
-     --max-output BYTES  cap on captured output (default 1048576); a test that writes more
-                         has its process group killed and keeps the first BYTES bytes
+     --max-output BYTES  cap on captured output (default 1048576). A test that writes more is
+                         "output-limit"; its output keeps the first BYTES/2 bytes and the last
+                         BYTES/16, whole lines where it can, with a line "[... N bytes cut ...]"
+                         between them. The runner reads on until the test ends or has written
+                         8 times BYTES, when its process group is killed.
      --memory MB         RLIMIT_AS (default 4096; 0 leaves it as inherited)
      --fsize MB          RLIMIT_FSIZE (default 256)
      --nofile N          RLIMIT_NOFILE (default 256)
@@ -52,7 +55,7 @@
      "signaled"      the leader was killed by a signal; signal names it ("SIGSEGV") and
                      signal_description describes it ("Segmentation fault")
      "timeout"       the wall-clock limit expired and the process group was killed
-     "output-limit"  the test wrote more than --max-output bytes; its group was killed
+     "output-limit"  the test wrote more than --max-output bytes
      "not-built"     PROGRAM could not be executed; message says why
    exit_code and signal are null unless the status is "exited" or "signaled" respectively.
    wall_time is seconds from fork to the leader's end (CLOCK_MONOTONIC); cpu_time and
@@ -63,7 +66,7 @@
    command line of each process of the test that was still running when the time ran out
    (its process group, and what left it), by pid; it is empty otherwise.
    message is null or one line from the runner ("timed out after 2.0 s (wall clock); process
-   group killed").
+   group killed", "output exceeded 1048576 bytes (8388609 written); process group killed").
 
    Exit status:
      0      a result was written, whatever the test did
@@ -678,16 +681,24 @@ static void plan_identity(const struct options *o, struct child_plan *p) {
 
 /* ---- capture ------------------------------------------------------------------------------- */
 
+/* The output is kept whole up to --max-output bytes. Past that, the first half of the limit is
+   kept and the last sixteenth, through a ring of the latest bytes, so a report can show both how
+   the output began and how it ended; the middle is replaced by a line that says how much was
+   cut. The runner reads on past the limit, so that a test that only prints too much still shows
+   its last lines, until FLOOD_FACTOR times the limit: there a flood is stopped. */
+enum { FLOOD_FACTOR = 8 };
+
 struct capture {
     unsigned char *data;
     size_t len, size;         /* bytes kept, bytes allocated */
     size_t limit;             /* --max-output */
     unsigned long long total; /* bytes read, kept or not */
     bool over;                /* the test wrote more than limit */
+    unsigned char *ring;      /* the last ring_size bytes read, the latest at total % ring_size */
+    size_t ring_size;
 };
 
 static void keep_output(struct capture *c, const unsigned char *bytes, size_t n) {
-    c->total += n;
     size_t room = c->limit - c->len;
     size_t kept = n < room ? n : room;
     if (c->len + kept > c->size) {
@@ -702,6 +713,39 @@ static void keep_output(struct capture *c, const unsigned char *bytes, size_t n)
     memcpy(c->data + c->len, bytes, kept);
     c->len += kept;
     if (n > room) c->over = true;
+    for (size_t i = n > c->ring_size ? n - c->ring_size : 0; c->ring_size && i < n; i++)
+        c->ring[(c->total + i) % c->ring_size] = bytes[i];
+    c->total += n;
+}
+
+static bool flooded(const struct capture *c) {
+    return c->total > (unsigned long long)c->limit * FLOOD_FACTOR;
+}
+
+/* An output over the limit becomes its head, the cut line and its tail, each of whole lines
+   where the lines allow it. */
+static void cut_output(struct capture *c) {
+    size_t head = c->limit / 2;
+    unsigned char *nl = head ? memrchr(c->data, '\n', head) : NULL;
+    if (nl != NULL) head = (size_t)(nl - c->data) + 1;
+    size_t tail = c->ring_size, skip = 0;
+    unsigned char *last = malloc(tail ? tail : 1);
+    if (last == NULL) die("malloc");
+    for (size_t i = 0; i < tail; i++) last[i] = c->ring[(c->total + i) % tail];
+    nl = tail ? memchr(last, '\n', tail) : NULL;
+    if (nl != NULL && nl + 1 < last + tail) skip = (size_t)(nl - last) + 1;
+    char *cut =
+        xasprintf("%s[... %llu bytes cut ...]\n", head > 0 && c->data[head - 1] != '\n' ? "\n" : "",
+                  c->total - head - (tail - skip));
+    size_t cut_len = strlen(cut);
+    unsigned char *data = realloc(c->data, head + cut_len + tail - skip);
+    if (data == NULL) die("realloc");
+    memcpy(data + head, cut, cut_len);
+    memcpy(data + head + cut_len, last + skip, tail - skip);
+    c->data = data;
+    c->len = head + cut_len + tail - skip;
+    free(cut);
+    free(last);
 }
 
 /* Reads what the pipe holds (it has something: poll said so, or every writer is dead); false
@@ -778,7 +822,7 @@ static enum ending watch_test(pid_t leader, int output_fd, double deadline, stru
         if (ready <= 0) continue;
         /* At end of file poll() ignores the negative fd; the leader may still be running. */
         if (!read_output(output.fd, c)) output.fd = -1;
-        if (c->over) return OUTPUT_EXCEEDED;
+        if (flooded(c)) return OUTPUT_EXCEEDED;
     }
 }
 
@@ -803,7 +847,9 @@ static void decide(struct result *r, enum ending ending, int wait_status, const 
         free(seconds);
     } else if (r->output.over) {
         r->status = OUTPUT_LIMIT;
-        r->message = xasprintf("output exceeded %zu bytes; process group killed", r->output.limit);
+        r->message =
+            xasprintf("output exceeded %zu bytes (%llu written)%s", r->output.limit,
+                      r->output.total, ending == OUTPUT_EXCEEDED ? "; process group killed" : "");
     } else if (WIFEXITED(wait_status)) {
         r->status = EXITED;
         r->exit_code = WEXITSTATUS(wait_status);
@@ -844,7 +890,7 @@ static int finish_test(pid_t leader, int output_fd, struct result *r, double sta
     if (reap(leader, &wait_status, &r->usage) < 0) die("wait4");
     r->wall_time = now() - start;
     kill_remaining_children();
-    while (!r->output.over && read_output(output_fd, &r->output)) continue;
+    while (read_output(output_fd, &r->output)) continue;
     return wait_status;
 }
 
@@ -915,6 +961,7 @@ static void run_test(const struct options *o, struct child_plan *plan, struct re
         record_failed_start(r, &e, o->argv[0]);
     else
         decide(r, ending, wait_status, o);
+    if (r->output.over) cut_output(&r->output);
 }
 
 /* ---- the result ---------------------------------------------------------------------------- */
@@ -1073,12 +1120,15 @@ int main(int argc, char **argv) {
     plan.exec_path = exec_path_of(o.argv[0]);
     plan.n_limits = plan_limits(&o, plan.uid, plan.limits);
 
-    struct result r = {.output.limit = o.max_output};
+    struct result r = {.output = {.limit = o.max_output, .ring_size = o.max_output / 16}};
+    r.output.ring = malloc(r.output.ring_size ? r.output.ring_size : 1);
+    if (r.output.ring == NULL) die("malloc");
     run_test(&o, &plan, &r);
     clean_up_test();
     write_result(&o, &r);
 
     free(r.output.data);
+    free(r.output.ring);
     free(r.notes);
     for (size_t i = 0; i < r.n_running; i++) free(r.running[i]);
     free(r.message);

@@ -338,14 +338,44 @@ END_TEST
 START_TEST(test_output_limit_kills_and_truncates) {
     struct run r = RUN_SH("exec yes", "--max-output", "1000");
     char expected[2000] = "\"output\": \"";
-    for (int i = 0; i < 500; i++) strcat(expected, "y\\n");
-    strcat(expected, "\", ");
+    for (int i = 0; i < 250; i++) strcat(expected, "y\\n");
+    strcat(expected, "[... ");
     ck_assert_has(r.json, "\"status\": \"output-limit\", \"exit_code\": null, \"signal\": null");
     ck_assert_has(r.json, expected);
+    ck_assert_has(r.json, " bytes cut ...]\\ny\\ny\\n");
     ck_assert_has(r.json, "\"output_truncated\": true, \"notes\": [], \"still_running\": [], "
-                          "\"message\": \"output exceeded 1000 bytes; process group killed\"}");
-    ck_assert_double_gt(json_number(r.json, "output_bytes"), 1000);
+                          "\"message\": \"output exceeded 1000 bytes (");
+    ck_assert_has(r.json, " written); process group killed\"}");
+    /* Killed only past eight times the limit: a flood is stopped, but not at the limit. */
+    ck_assert_double_gt(json_number(r.json, "output_bytes"), 8000);
     ck_assert_double_lt(r.seconds, 2.0);
+}
+END_TEST
+
+/* The first half of the limit and its last sixteenth, both cut to whole lines: lines 1-152 are
+   the first 500 bytes, and of the last 62 bytes the line "1490" is the first whole one. */
+START_TEST(test_output_over_the_limit_keeps_its_end) {
+    struct run r = RUN_SH("seq 1 1500; echo end", "--max-output", "1000");
+    char expected[4000] = "\"output\": \"";
+    for (int i = 1; i <= 152; i++) sprintf(expected + strlen(expected), "%d\\n", i);
+    strcat(expected, "[... 5838 bytes cut ...]\\n");
+    for (int i = 1490; i <= 1500; i++) sprintf(expected + strlen(expected), "%d\\n", i);
+    strcat(expected, "end\\n\", \"output_bytes\": 6397, \"output_truncated\": true");
+    ck_assert_has(r.json, "\"status\": \"output-limit\"");
+    ck_assert_has(r.json, expected);
+    ck_assert_has(r.json, "\"message\": \"output exceeded 1000 bytes (6397 written)\"}");
+}
+END_TEST
+
+START_TEST(test_output_over_the_limit_on_one_line) {
+    struct run r = RUN_SH("head -c 100000 /dev/zero | tr '\\000' x", "--max-output", "1000");
+    char head[1000] = "\"output\": \"", tail[200] = " bytes cut ...]\\n";
+    memset(head + strlen(head), 'x', 500);
+    strcat(head, "\\n[... ");
+    memset(tail + strlen(tail), 'x', 62);
+    strcat(tail, "\", ");
+    ck_assert_has(r.json, head);
+    ck_assert_has(r.json, tail);
 }
 END_TEST
 
@@ -653,6 +683,8 @@ static Suite *runner_suite(void) {
     tcase_add_test(statuses, test_relative_program_found_from_runners_directory);
 
     tcase_add_test(output, test_output_limit_kills_and_truncates);
+    tcase_add_test(output, test_output_over_the_limit_keeps_its_end);
+    tcase_add_test(output, test_output_over_the_limit_on_one_line);
     tcase_add_test(output, test_output_at_the_limit_is_not_truncated);
     tcase_add_test(output, test_stdout_and_stderr_interleaved_in_order);
     tcase_add_test(output, test_invalid_utf8_and_control_bytes_escaped);
