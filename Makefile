@@ -208,10 +208,12 @@ bench-dmalloc: alloc-exists
 # address and undefined-behaviour sanitizers (the runner they drive is sanitized too).
 CHECK_LIBS  = $$(pkg-config --cflags --libs check)
 SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UNITS       := check_runner check_test_runtime
+UNITS       := check_runner check_test_runtime check_base_allocator
 
 $(BUILD)/harness/check_%: harness/tests/check_%.c $(BUILD)/harness/test_runtime.o | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -pthread -Iharness -o $@ $^ $(CHECK_LIBS)
+$(BUILD)/harness/check_base_allocator: $(BUILD)/harness/base_allocator.o
+$(BUILD)/sanitize/check_base_allocator: harness/base_allocator.c alloc/dmalloc.h
 
 $(BUILD)/sanitize/runner: harness/runner.c
 	@mkdir -p $(@D)
@@ -219,7 +221,7 @@ $(BUILD)/sanitize/runner: harness/runner.c
 
 $(BUILD)/sanitize/check_%: harness/tests/check_%.c harness/test_runtime.c harness/test_runtime.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_STRICT) $(SANITIZE) -pthread -Iharness -o $@ $< harness/test_runtime.c $(CHECK_LIBS)
+	$(CC) $(CFLAGS_STRICT) $(SANITIZE) -pthread -Iharness -o $@ $(filter %.c,$^) $(CHECK_LIBS)
 
 units: harness $(UNITS:%=$(BUILD)/harness/%) $(UNITS:%=$(BUILD)/sanitize/%) $(BUILD)/sanitize/runner
 	@for t in $(UNITS); do RUNNER=$(BUILD)/harness/runner $(BUILD)/harness/$$t || exit 1; done
