@@ -492,7 +492,7 @@ START_TEST(test_process_limit_enforced) {
         return;
     }
     struct run r = RUN_SH("i=0; while [ $i -lt 1000 ]; do sleep 5 & i=$((i+1)); done; echo all",
-                          "--nproc", "5", "--user", "nobody");
+                          "--nproc", "20", "--user", "nobody");
     ck_assert_has(r.json, "\"status\": \"exited\", \"exit_code\": 2");
     ck_assert_has(r.json, "Cannot fork");
     ck_assert_msg(strstr(r.json, "all\\n\"") == NULL, "every fork succeeded: %s", r.json);
