@@ -6,9 +6,16 @@
  * definitions in C++ take the linkage of these declarations, so tests in C and in C++ find them.
  * The handout's header brought in the standard headers below, which its tests rely on, and
  * dmalloc_allocator, which lets the standard containers allocate through dmalloc_malloc.
+ *
+ * The handouts' dmalloc.cc starts with `#define M61_DISABLE 1` (the header's guard kept its
+ * older name): like DMALLOC_DISABLE, it leaves malloc and free unrouted in that file.
  */
 #ifndef HEAPLAB_DMALLOC_HH
 #define HEAPLAB_DMALLOC_HH
+
+#if defined(M61_DISABLE) && M61_DISABLE && !defined(DMALLOC_DISABLE)
+#define DMALLOC_DISABLE 1
+#endif
 
 #ifdef __cplusplus
 #include <cassert>

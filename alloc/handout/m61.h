@@ -1,16 +1,12 @@
 /*
  * m61.h - the header of CS61's m61 handouts (before dmalloc took its name), served by heaplab:
  * each m61_ name is the dmalloc_ function of alloc/dmalloc.h, so a course's m61 tests run
- * unchanged against a slot that defines the dmalloc interface. M61_DISABLE keeps malloc and
- * free unrouted, as DMALLOC_DISABLE does. Handouts from before 2014 printed `malloc count:`
- * where alloc/dmalloc.h prints `alloc count:`; their statistics tests expect that older text.
+ * unchanged against a slot that defines the dmalloc interface (M61_DISABLE: see dmalloc.hh).
+ * Handouts from before 2014 printed `malloc count:` where alloc/dmalloc.h prints `alloc count:`:
+ * their statistics tests expect that older text.
  */
 #ifndef HEAPLAB_M61_H
 #define HEAPLAB_M61_H
-
-#if defined(M61_DISABLE) && M61_DISABLE && !defined(DMALLOC_DISABLE)
-#define DMALLOC_DISABLE 1
-#endif
 
 #include "dmalloc.hh"
 
