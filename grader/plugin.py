@@ -89,9 +89,12 @@ class Grading:
         return self._defined
 
     def missing(self, test):
-        """The functions the test needs (its `needs:` and what its object calls) that the slot
-        does not define, in FUNCTIONS order."""
+        """The functions the test needs that the slot does not define, in FUNCTIONS order: its
+        `needs:`, what its object calls, and the standard four unless it tests the dmalloc layer
+        (whose base allocator may be libc's); a test also allocates through the runtime."""
         wanted = self.slot.called(test).union(*(tc.INTERFACES[n] for n in test.needs))
+        if "dmalloc" not in test.needs:
+            wanted |= set(FUNCTIONS[:4])
         return [f for f in FUNCTIONS if f in wanted and f not in self.defined[0]]
 
     def _private_directory(self):
