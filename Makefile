@@ -264,7 +264,7 @@ ubsan:
 
 # The project's own C under both compilers; everything in its clang-format style.
 C_SOURCES  := harness/*.c harness/*.h harness/tests/*.c harness/bench/*.c harness/bench/*.h \
-              alloc/*.c alloc/*.h testcases/*.c \
+              alloc/*.c alloc/*.h alloc/handout/* testcases/*.c \
               grader/tests/zoo/*.c grader/tests/zoo/*.h
 # The zoo's members too (all but the one that must not compile): each is the reference plus
 # one bug, and a warning there is a second, unintended one.

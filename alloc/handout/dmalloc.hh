@@ -30,14 +30,12 @@
 
 #ifdef __cplusplus
 /* The site of a container's allocations is unknown: it is reported as "?", line 0. */
-template <typename T>
-class dmalloc_allocator {
+template <typename T> class dmalloc_allocator {
   public:
     using value_type = T;
     dmalloc_allocator() noexcept = default;
     dmalloc_allocator(const dmalloc_allocator<T> &) noexcept = default;
-    template <typename U>
-    dmalloc_allocator(dmalloc_allocator<U> &) noexcept {}
+    template <typename U> dmalloc_allocator(dmalloc_allocator<U> &) noexcept {}
 
     T *allocate(size_t n) {
         return static_cast<T *>(dmalloc_malloc(n * sizeof(T), "?", 0));

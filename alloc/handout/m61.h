@@ -29,8 +29,7 @@
 #define m61_allocator dmalloc_allocator
 
 /* A uniformly distributed integer in [min, max]; the 2018 handout's tests draw sizes with it. */
-template <typename Engine, typename T>
-inline T uniform_int(T min, T max, Engine &randomness) {
+template <typename Engine, typename T> inline T uniform_int(T min, T max, Engine &randomness) {
     return std::uniform_int_distribution<T>{min, max}(randomness);
 }
 #endif
