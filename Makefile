@@ -144,7 +144,7 @@ $(TEST_BUILD)/%.o: $(TEST_DIR)/%.c $(TEST_HEADERS) | $(TEST_BUILD)
 # `test001.cc` as in the handout, and the handout header names resolve to alloc/handout/ even
 # when the handout's own header was copied beside the test. Other headers beside it are found.
 HANDOUT_COMPILE = mkdir -p $(@D)/src && cp $< $(@D)/src/ && cd $(@D)/src && \
-  $(1) -I$(abspath $(<D)) -c -o $(abspath $@) $(<F) 2>$(abspath $(@:.o=.log)) || { cat $(@:.o=.log) >&2; exit 1; }
+  $(1) -I$(abspath $(<D)) -c -o $(abspath $@) $(<F) 2>$(abspath $(@:.o=.log)) || { cat $(abspath $(@:.o=.log)) >&2; exit 1; }
 
 $(TEST_BUILD)/test%.o: $(TEST_DIR)/test%.c $(TEST_HEADERS) | $(TEST_BUILD)
 	@$(call HANDOUT_COMPILE,$(CC) $(TEST_CFLAGS))

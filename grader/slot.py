@@ -68,8 +68,10 @@ class Slot:
         return (self.path if mode == "static" else self.build) / "tests" / test.build_name
 
     def build_log(self, test, mode):
-        """The compiler's or linker's messages for a test program that was not built."""
+        """The first error of the compiler or the linker for a test program that was not built
+        (C++ prefixes its errors with a line naming the function)."""
         for log in (self.build / "tests" / f"{test.build_name}.log", self.program(test, mode).with_suffix(".log")):
-            if log.exists() and log.read_text(errors="replace").strip():
-                return log.read_text(errors="replace").strip().splitlines()[0]
+            lines = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
+            if lines:
+                return next((line for line in lines if ": error:" in line or "undefined reference" in line), lines[0])
         return None
