@@ -4,9 +4,9 @@
 
 Each test file (`testcases/NNN-*.c`, or a course folder's `testNNN.c`/`.cc`) becomes one item,
 named by its number; running it runs the test program (in each of its modes) through the C
-runner and judges what came out. The run ends
-with a table and a `score: N/M` line, and writes results.json (Gradescope's schema) beside the
-runner's per-test results, so an interrupted run keeps what finished.
+runner and judges what came out. The run ends with a table and a `score: N/M` line, and writes
+results.json (Gradescope's schema) beside the runner's per-test results, so an interrupted run
+keeps what finished.
 """
 
 import os
