@@ -4,7 +4,15 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.testcase import INTERFACES
+# The functions a test may call that only the slot defines: a test calling one the slot lacks is
+# missing-interface, named, rather than a link error or a run on libc's version.
+FUNCTIONS = (
+    "malloc", "free", "calloc", "realloc",
+    "posix_memalign", "aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size",
+    "malloc_stats", "alloc_check_heap",
+    "dmalloc_malloc", "dmalloc_free", "dmalloc_calloc", "dmalloc_realloc", "dmalloc_get_statistics",
+    "dmalloc_print_statistics", "dmalloc_print_leak_report", "dmalloc_print_heavy_hitter_report",
+)
 
 
 @dataclass
@@ -30,24 +38,40 @@ class Slot:
         errors = [line for line in lines if ": error:" in line or ": fatal error:" in line]
         return (errors or lines or ["the slot was not built (run `make test`, which builds it)"])[0]
 
-    def interfaces(self):
-        """Which optional interfaces (SPEC 3.2) the built slot defines."""
+    def defined(self):
+        """The functions the built slot defines: (C names, names defined with C++ linkage)."""
         if not self.shared_object.exists():
+            return set(), set()
+        symbols, cxx = set(), set()
+        for demangle, into in ((False, symbols), (True, cxx)):
+            out = subprocess.run(
+                ["nm", "-D", "--defined-only", *(["-C"] if demangle else []), str(self.shared_object)],
+                capture_output=True, text=True, check=False,
+            ).stdout
+            for line in out.splitlines():
+                parts = line.split(maxsplit=2)
+                if len(parts) == 3 and (not demangle or "(" in parts[2]):
+                    into.add(parts[2].split("(")[0])
+        return symbols, cxx
+
+    def called(self, test):
+        """The slot's functions (FUNCTIONS) that the test's own object file calls; empty when it
+        was not compiled."""
+        obj = self.build / "tests" / f"{test.build_name}.o"
+        if not obj.exists():
             return set()
-        out = subprocess.run(
-            ["nm", "-D", "--defined-only", str(self.shared_object)],
-            capture_output=True, text=True, check=False,
-        ).stdout
-        symbols = {line.split()[-1] for line in out.splitlines() if line.strip()}
-        return {name for name, needed in INTERFACES.items() if all(s in symbols for s in needed)}
+        out = subprocess.run(["nm", "-u", str(obj)], capture_output=True, text=True, check=False).stdout
+        return {line.split()[-1] for line in out.splitlines() if line.strip()} & set(FUNCTIONS)
 
     def program(self, test, mode):
         """The test's executable for a mode: the static build links the slot's library."""
-        return (self.path / "tests" / test.name) if mode == "static" else (self.build / "tests" / test.name)
+        return (self.path if mode == "static" else self.build) / "tests" / test.build_name
 
     def build_log(self, test, mode):
-        """The compiler's or linker's messages for a test program that was not built."""
-        for log in (self.build / "tests" / f"{test.name}.log", self.program(test, mode).with_suffix(".log")):
-            if log.exists() and log.read_text(errors="replace").strip():
-                return log.read_text(errors="replace").strip().splitlines()[0]
+        """The first error of the compiler or the linker for a test program that was not built
+        (C++ prefixes its errors with a line naming the function)."""
+        for log in (self.build / "tests" / f"{test.build_name}.log", self.program(test, mode).with_suffix(".log")):
+            lines = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
+            if lines:
+                return next((line for line in lines if ": error:" in line or "undefined reference" in line), lines[0])
         return None
