@@ -21,7 +21,7 @@ from grader import report
 from grader import runner
 from grader import testcase as tc
 from grader import verdict as V
-from grader.slot import FUNCTIONS, Slot
+from grader.slot import FUNCTIONS, Slot, families
 
 PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user_properties
 # What a run writes in its results directory, and clears at its start: a file left by an earlier
@@ -279,7 +279,7 @@ class TestcaseItem(pytest.Item):
         judged = self._run_modes(row)
         row["verdict"] = judged.verdict
         if judged.verdict in report.SUMMARIZED:
-            row["reason"] = judged.message
+            row.setdefault("reason", judged.message)
             raise TestFailed(f"{self.path.stem}: {judged.verdict}: {judged.message}")
         if not judged.passed:
             raise TestFailed(judged.message)
@@ -296,6 +296,8 @@ class TestcaseItem(pytest.Item):
             cxx = [f for f in missing if f in run.defined[1]]
             if cxx:
                 message += f" ({', '.join(cxx)} with C++ linkage: declare it as alloc/dmalloc.h does)"
+            # The summary groups tests by family: each test's own message names its functions.
+            row["reason"] = f"needs {families(missing)}, which the allocator does not define"
             return self._lose(V.Verdict(V.MISSING_INTERFACE, message), test.modes[0], None)
         for mode in test.modes:
             if not run.slot.program(test, mode).exists():

@@ -4,15 +4,24 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-# The functions a test may call that only the slot defines: a test calling one the slot lacks is
-# missing-interface, named, rather than a link error or a run on libc's version.
-FUNCTIONS = (
-    "malloc", "free", "calloc", "realloc",
-    "posix_memalign", "aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size",
-    "malloc_stats", "alloc_check_heap",
-    "dmalloc_malloc", "dmalloc_free", "dmalloc_calloc", "dmalloc_realloc", "dmalloc_get_statistics",
-    "dmalloc_print_statistics", "dmalloc_print_leak_report", "dmalloc_print_heavy_hitter_report",
-)
+# The functions a test may call that only the slot defines, by the family a report names them
+# by: a test calling one the slot lacks is missing-interface, named, rather than a link error or a
+# run on libc's version.
+FAMILIES = {
+    "the C allocation family": ("malloc", "free", "calloc", "realloc"),
+    "the aligned family": ("posix_memalign", "aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size"),
+    "the heap reports": ("malloc_stats", "alloc_check_heap"),
+    "the dmalloc interface": (
+        "dmalloc_malloc", "dmalloc_free", "dmalloc_calloc", "dmalloc_realloc", "dmalloc_get_statistics",
+        "dmalloc_print_statistics", "dmalloc_print_leak_report", "dmalloc_print_heavy_hitter_report",
+    ),
+}
+FUNCTIONS = tuple(f for functions in FAMILIES.values() for f in functions)
+
+
+def families(functions):
+    """`the aligned family, the dmalloc interface`: what a report calls a set of missing functions."""
+    return ", ".join(name for name, members in FAMILIES.items() if set(members) & set(functions))
 
 
 @dataclass
