@@ -28,21 +28,34 @@ CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g
 # allocators build themselves, the compiler may not treat malloc and its kin as the C library's:
 # gcc would otherwise turn a calloc written as malloc plus memset into a call to calloc itself.
 NO_BUILTIN_ALLOC := -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free
-SLOT_CFLAGS   := -std=gnu11 -O2 -g -pthread -Wall -Ialloc $(NO_BUILTIN_ALLOC)
-SLOT_CXXFLAGS := -std=gnu++17 -O2 -g -pthread -Wall -Ialloc $(NO_BUILTIN_ALLOC)
-# Test programs: the compiler must not elide or merge the allocation calls they make.
-TEST_CFLAGS   := -std=gnu11 -O1 -g -pthread -Wall -Iharness -Ialloc \
-                 -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free
+SLOT_CFLAGS   := -std=gnu11 -O2 -g -pthread -Wall -Ialloc -Ialloc/handout $(NO_BUILTIN_ALLOC)
+SLOT_CXXFLAGS := -std=gnu++17 -O2 -g -pthread -Wall -Ialloc -Ialloc/handout $(NO_BUILTIN_ALLOC)
+# Test programs: the compiler must not elide or merge the allocation calls they make. The
+# headers CS61's handouts include (dmalloc.hh, m61.hh, m61.h) are alloc/handout/'s, which serve
+# alloc/dmalloc.h; the paths are absolute because a handout's test compiles elsewhere (below).
+TEST_INCLUDES := $(addprefix -I$(CURDIR)/,harness alloc alloc/handout)
+TEST_CFLAGS   := -std=gnu11 -O1 -g -pthread -Wall $(TEST_INCLUDES) $(NO_BUILTIN_ALLOC)
+TEST_CXXFLAGS := -std=gnu++17 -O1 -g -pthread -Wall $(TEST_INCLUDES) $(NO_BUILTIN_ALLOC)
 TEST_LDLIBS   := -pthread -ldl -lm
 
+# TESTCASES is heaplab's suite or a course's folder of tests, which then replaces it: numbered
+# NNN-what.c, or testNNN.c and testNNN.cc as CS61's handouts name them (C++ tests are compiled and
+# linked with $(CXX)). A course folder builds into a folder of its own name, so that its testNNN
+# never meets another folder's.
 TESTCASES     ?= testcases
-TEST_SOURCES  := $(sort $(wildcard $(TESTCASES)/[0-9][0-9][0-9]-*.c))
+TEST_DIR      := $(patsubst %/,%,$(TESTCASES))
+TEST_SUB      := $(if $(filter testcases,$(notdir $(TEST_DIR))),,/$(notdir $(TEST_DIR)))
+TEST_BUILD    := $(BUILD)/tests$(TEST_SUB)
+SLOT_TESTS    := $(SLOT)/tests$(TEST_SUB)
+TEST_SOURCES  := $(sort $(wildcard $(TEST_DIR)/[0-9][0-9][0-9]-*.c $(TEST_DIR)/test[0-9][0-9][0-9].c \
+                                   $(TEST_DIR)/test[0-9][0-9][0-9].cc))
 TEST_NAMES    := $(basename $(notdir $(TEST_SOURCES)))
+CXX_NAMES     := $(basename $(notdir $(filter %.cc,$(TEST_SOURCES))))
 # Only a test whose `//@ mode:` names preload has a preload build: the others may call what only
 # the slot defines (dmalloc_*, alloc_check_heap), and link against it alone.
 PRELOAD_NAMES := $(basename $(notdir $(shell grep -l '^//@ mode:.*preload' $(TEST_SOURCES) /dev/null)))
-PRELOAD_TESTS := $(PRELOAD_NAMES:%=$(BUILD)/tests/%)
-STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT)/tests/%)
+PRELOAD_TESTS := $(PRELOAD_NAMES:%=$(TEST_BUILD)/%)
+STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT_TESTS)/%)
 
 HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o
 
@@ -107,11 +120,11 @@ SHARED_FAILED = { { test ! -f $(SLOT)/alloc.log || cat $(SLOT)/alloc.log; \
                     echo "building alloc.so (-fPIC, for LD_PRELOAD):"; cat $(SLOT)/shared.log; } \
                   >$(SLOT)/compile.log; cat $(SLOT)/shared.log >&2; exit 1; }
 
-$(SLOT)/alloc.o: $(ALLOC) $(wildcard alloc/*.h) | $(SLOT)/tests
+$(SLOT)/alloc.o: $(ALLOC) $(wildcard alloc/*.h alloc/handout/*) | $(SLOT)/tests
 	@$(SLOT_COMPILE) -MMD -MP -c -o $@ $< 2>$(SLOT)/alloc.log; status=$$?; \
 	  cp $(SLOT)/alloc.log $(SLOT)/compile.log; cat $(SLOT)/alloc.log >&2; exit $$status
 
-$(SLOT)/alloc.pic.o: $(ALLOC) $(wildcard alloc/*.h) | $(SLOT)/tests $(SLOT)/alloc.o
+$(SLOT)/alloc.pic.o: $(ALLOC) $(wildcard alloc/*.h alloc/handout/*) | $(SLOT)/tests $(SLOT)/alloc.o
 	@$(SLOT_COMPILE) -MMD -MP -fPIC -c -o $@ $< 2>$(SLOT)/shared.log || $(SHARED_FAILED)
 
 # What the slot's file includes (a zoo member includes the reference) rebuilds it when changed.
@@ -130,17 +143,33 @@ $(SLOT)/alloc.so: $(SLOT)/alloc.pic.o
 # leaves its messages in a .log beside it and costs that test alone (make -k).
 tests: $(PRELOAD_TESTS) $(STATIC_TESTS)
 
-$(BUILD)/tests/%.o: $(TESTCASES)/%.c harness/test_runtime.h $(wildcard alloc/*.h) | $(BUILD)/tests
-	@$(CC) $(TEST_CFLAGS) -c -o $@ $< 2>$(BUILD)/tests/$*.log || { cat $(BUILD)/tests/$*.log >&2; exit 1; }
+TEST_HEADERS := harness/test_runtime.h $(wildcard alloc/*.h alloc/handout/*)
+TEST_LINK    := $(CC)
+$(CXX_NAMES:%=$(TEST_BUILD)/%) $(CXX_NAMES:%=$(SLOT_TESTS)/%): TEST_LINK := $(CXX)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o
-	@$(CC) -o $@ $^ $(TEST_LDLIBS)
+$(TEST_BUILD)/%.o: $(TEST_DIR)/%.c $(TEST_HEADERS) | $(TEST_BUILD)
+	@$(CC) $(TEST_CFLAGS) -c -o $@ $< 2>$(TEST_BUILD)/$*.log || { cat $(TEST_BUILD)/$*.log >&2; exit 1; }
 
-$(SLOT)/tests/%: $(BUILD)/tests/%.o $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
+# A handout's test compiles from a copy alone in a folder, by its own name: __FILE__ is
+# `test001.cc` as in the handout, and the handout header names resolve to alloc/handout/ even
+# when the handout's own header was copied beside the test. Other headers beside it are found.
+HANDOUT_COMPILE = mkdir -p $(@D)/src && cp $< $(@D)/src/ && cd $(@D)/src && \
+  $(1) -I$(abspath $(<D)) -c -o $(abspath $@) $(<F) 2>$(abspath $(@:.o=.log)) || { cat $(abspath $(@:.o=.log)) >&2; exit 1; }
+
+$(TEST_BUILD)/test%.o: $(TEST_DIR)/test%.c $(TEST_HEADERS) | $(TEST_BUILD)
+	@$(call HANDOUT_COMPILE,$(CC) $(TEST_CFLAGS))
+
+$(TEST_BUILD)/test%.o: $(TEST_DIR)/test%.cc $(TEST_HEADERS) | $(TEST_BUILD)
+	@$(call HANDOUT_COMPILE,$(CXX) $(TEST_CXXFLAGS))
+
+$(TEST_BUILD)/%: $(TEST_BUILD)/%.o $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o
+	@$(TEST_LINK) -o $@ $^ $(TEST_LDLIBS)
+
+$(SLOT_TESTS)/%: $(TEST_BUILD)/%.o $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
                  $(SLOT)/liballoc.a
-	@$(if $(filter %.cc %.cpp,$(ALLOC)),$(CXX),$(CC)) -o $@ $^ $(TEST_LDLIBS) 2>$@.log || { cat $@.log >&2; exit 1; }
+	@$(if $(filter %.cc %.cpp,$(ALLOC)),$(CXX),$(TEST_LINK)) -o $@ $^ $(TEST_LDLIBS) 2>$@.log || { cat $@.log >&2; exit 1; }
 
-$(BUILD)/harness $(BUILD)/tests $(SLOT)/tests:
+$(sort $(BUILD)/harness $(BUILD)/tests $(TEST_BUILD) $(SLOT)/tests $(SLOT_TESTS)):
 	@mkdir -p $@
 
 # ---- grading ---------------------------------------------------------------------------------
@@ -157,7 +186,7 @@ test: deps-check alloc-exists
 
 alloc-exists:
 	@test -f "$(ALLOC)" || { echo "ALLOC=$(ALLOC): no such file; give the path of an allocator source (.c or .cc)" >&2; exit 2; }
-	@mkdir -p $(SLOT)/tests
+	@mkdir -p $(SLOT_TESTS)
 
 # One test under a debugger, in its own mode (the static build when it has one), from a fresh
 # directory as under the grader.
@@ -247,7 +276,7 @@ ubsan:
 
 # The project's own C under both compilers; everything in its clang-format style.
 C_SOURCES  := harness/*.c harness/*.h harness/tests/*.c harness/bench/*.c harness/bench/*.h \
-              alloc/*.c alloc/*.h testcases/*.c \
+              alloc/*.c alloc/*.h alloc/handout/* testcases/*.c \
               grader/tests/zoo/*.c grader/tests/zoo/*.h
 # The zoo's members too (all but the one that must not compile): each is the reference plus
 # one bug, and a warning there is a second, unintended one.

@@ -2162,7 +2162,7 @@ static void *dm_alloc(size_t sz, const char *file, long line) {
     unsigned char *p = raw + DM_FRONT;
     memcpy(p - DM_CANARY, dm_canary, DM_CANARY);
     memcpy(p + sz, dm_canary, DM_CANARY);
-    uintptr_t first = (uintptr_t)p, last = first + (sz ? sz : 1) - 1;
+    uintptr_t first = (uintptr_t)p, end = first + (sz ? sz : 1);
 
     lock_take(&dm.lock);
     uint32_t site = dm_site(file, line);
@@ -2175,7 +2175,7 @@ static void *dm_alloc(size_t sz, const char *file, long line) {
     st->ntotal++;
     st->total_size += sz;
     if (st->heap_min == 0 || first < st->heap_min) st->heap_min = first;
-    if (last > st->heap_max) st->heap_max = last;
+    if (end > st->heap_max) st->heap_max = end;
     lock_give(&dm.lock);
     return p;
 }
@@ -2197,7 +2197,7 @@ static bool dm_contains(uintptr_t block, void *arg) {
 __attribute__((noreturn)) static void dm_invalid(const void *ptr, const char *file, long line,
                                                  const char *op) {
     uintptr_t p = (uintptr_t)ptr;
-    if (dm.stats.ntotal == 0 || p < dm.stats.heap_min || p > dm.stats.heap_max) {
+    if (dm.stats.ntotal == 0 || p < dm.stats.heap_min || p >= dm.stats.heap_max) {
         report("MEMORY BUG: %s:%ld: invalid %s of pointer %p, not in heap\n", file, line, op, ptr);
         abort();
     }

@@ -1,9 +1,13 @@
 /*
- * dmalloc.h - the debugging-allocator interface of a heaplab allocator (SPEC.md §3.2, §3.3):
- * the CS61/Yale "dmalloc" contract.
+ * dmalloc.h - the debugging-allocator interface of a heaplab allocator: the CS61/Yale "dmalloc"
+ * contract. CS61's handout header names (dmalloc.hh, m61.hh, m61.h) are served by
+ * alloc/handout/, which includes this file.
  *
  * A slot that defines dmalloc_malloc, dmalloc_free and dmalloc_get_statistics unlocks the
- * statistics, errors, boundary, leaks and heavy-hitters tests. A program that includes this
+ * statistics, errors, boundary, leaks and heavy-hitters tests; a test calling one of the other
+ * functions (dmalloc_realloc, say) is missing-interface for a slot that lacks it. The slot may
+ * define these alone, on base_malloc and base_free, and no malloc: in C, or in C++ including
+ * this header (or dmalloc.hh), whose declarations give the definitions C linkage. A program that includes this
  * header has its malloc, free, calloc and realloc calls routed to the dmalloc_* functions with
  * the caller's __FILE__ and __LINE__, unless DMALLOC_DISABLE is defined before the include.
  *
@@ -40,7 +44,9 @@ typedef struct dmalloc_statistics {
     unsigned long long nactive, active_size; /* live allocations, their bytes */
     unsigned long long ntotal, total_size;   /* successful allocations ever, their bytes */
     unsigned long long nfail, fail_size;     /* failed attempts, bytes requested by them */
-    uintptr_t heap_min, heap_max;            /* lowest and highest payload byte ever handed out */
+    /* The lowest payload byte ever handed out, and one past the highest (CS61's tests since
+     * 2018 check p + size <= heap_max and take an address at heap_max to be outside). */
+    uintptr_t heap_min, heap_max;
 } dmalloc_statistics;
 
 void *dmalloc_malloc(size_t sz, const char *file, long line);

@@ -2,10 +2,11 @@
 
     python3 -m pytest -p grader.plugin --slot build/slot testcases [-k ...] [-x] [--lf] [-n 2]
 
-Each `testcases/NNN-*.c` file becomes one item, named by its number; running it runs the test
-program (in each of its modes) through the C runner and judges what came out. The run ends
-with a table and a `score: N/M` line, and writes results.json (Gradescope's schema) beside the
-runner's per-test results, so an interrupted run keeps what finished.
+Each test file (`testcases/NNN-*.c`, or a course folder's `testNNN.c`/`.cc`) becomes one item,
+named by its number; running it runs the test program (in each of its modes) through the C
+runner and judges what came out. The run ends with a table and a `score: N/M` line, and writes
+results.json (Gradescope's schema) beside the runner's per-test results, so an interrupted run
+keeps what finished.
 """
 
 import os
@@ -20,12 +21,12 @@ from grader import report
 from grader import runner
 from grader import testcase as tc
 from grader import verdict as V
-from grader.slot import Slot
+from grader.slot import FUNCTIONS, Slot, families
 
 PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user_properties
 # What a run writes in its results directory, and clears at its start: a file left by an earlier
 # run must never pass for this one's.
-RESULT_FILES = re.compile(r"^(results\.json|junit\.xml|\d{3}-.*\.(static|preload)\.json)(\.tmp)?$")
+RESULT_FILES = re.compile(r"^(results\.json|junit\.xml|(\d{3}-.*|test\d{3})\.(static|preload)\.json)(\.tmp)?$")
 
 
 def pytest_addoption(parser):
@@ -98,13 +99,23 @@ class Grading:
             self.user = None
         self.selected = self._selection(config)
         self.rows, self.details, self.total = [], {}, None
-        self._interfaces = None
+        self._defined = None
 
     @property
-    def interfaces(self):
-        if self._interfaces is None:
-            self._interfaces = self.slot.interfaces()
-        return self._interfaces
+    def defined(self):
+        """(the slot's functions, those it defines with C++ linkage), read once."""
+        if self._defined is None:
+            self._defined = self.slot.defined()
+        return self._defined
+
+    def missing(self, test):
+        """The functions the test needs that the slot does not define, in FUNCTIONS order: its
+        `needs:`, what its object calls, and the standard four unless it tests the dmalloc layer
+        (whose base allocator may be libc's); a test also allocates through the runtime."""
+        wanted = self.slot.called(test).union(*(tc.INTERFACES[n] for n in test.needs))
+        if "dmalloc" not in test.needs:
+            wanted |= set(FUNCTIONS[:4])
+        return [f for f in FUNCTIONS if f in wanted and f not in self.defined[0]]
 
     def _clear_results(self):
         for path in self.results.iterdir():
@@ -130,9 +141,8 @@ class Grading:
         have = set()
         for arg in config.args:
             path = Path(arg.split("::")[0])
-            for f in [path] if path.is_file() else path.glob("*.c"):
-                if tc.FILE_NAME.match(f.name):
-                    have.add(int(f.name[:3]))
+            have.update(tc.number_of(f) for f in ([path] if path.is_file() else tc.test_files(path)))
+        have.discard(None)
         # A range selects the tests it holds: T=1,700-799 runs test 1; only a selection that
         # holds no test at all is a mistake.
         if not wanted & have:
@@ -223,7 +233,13 @@ class Grading:
 
 
 def pytest_collect_file(file_path, parent):
-    if tc.FILE_NAME.match(file_path.name) and file_path.parent.name == "testcases":
+    """The tests directly in the folders named on the command line (or the test files named):
+    a course's folder inside testcases/ replaces the suite rather than joining it."""
+    if tc.number_of(file_path) is None:
+        return None
+    here = Path(parent.config.invocation_params.dir)
+    given = {(here / arg.split("::")[0]).resolve() for arg in parent.config.args}
+    if file_path.resolve() in given or file_path.parent.resolve() in given:
         return TestcaseFile.from_parent(parent, path=file_path)
     return None
 
@@ -234,7 +250,7 @@ class TestcaseFile(pytest.File):
             test, error = tc.parse(self.path), None
         except tc.TestcaseError as e:
             test, error = None, e
-        number = int(self.path.name[:3])
+        number = tc.number_of(self.path)
         yield TestcaseItem.from_parent(self, name=f"{number:03d}", test=test, error=error)
 
 
@@ -246,7 +262,7 @@ class TestcaseItem(pytest.Item):
     def __init__(self, *, test, error, **kwargs):
         super().__init__(**kwargs)
         self.test, self.error = test, error
-        self.number = int(self.path.name[:3])
+        self.number = tc.number_of(self.path)
         if test is not None:
             self.add_marker(marker(test.category))
 
@@ -263,7 +279,7 @@ class TestcaseItem(pytest.Item):
         judged = self._run_modes(row)
         row["verdict"] = judged.verdict
         if judged.verdict in report.SUMMARIZED:
-            row["reason"] = judged.message
+            row.setdefault("reason", judged.message)
             raise TestFailed(f"{self.path.stem}: {judged.verdict}: {judged.message}")
         if not judged.passed:
             raise TestFailed(judged.message)
@@ -274,10 +290,14 @@ class TestcaseItem(pytest.Item):
         if run.slot.compile_error:
             message = f"{run.alloc} does not compile (see the compiler's messages below the failures)"
             return self._lose(V.Verdict(V.NOT_BUILT, message), test.modes[0], None)
-        missing = [n for n in test.needs if n not in run.interfaces]
+        missing = run.missing(test)
         if missing:
-            wanted = ", ".join(tc.INTERFACES[missing[0]])
-            message = f"needs the {missing[0]} interface ({wanted}), which the allocator does not define"
+            message = f"needs {', '.join(missing)}, which the allocator does not define"
+            cxx = [f for f in missing if f in run.defined[1]]
+            if cxx:
+                message += f" ({', '.join(cxx)} with C++ linkage: declare it as alloc/dmalloc.h does)"
+            # The summary groups tests by family: each test's own message names its functions.
+            row["reason"] = f"needs {families(missing)}, which the allocator does not define"
             return self._lose(V.Verdict(V.MISSING_INTERFACE, message), test.modes[0], None)
         for mode in test.modes:
             if not run.slot.program(test, mode).exists():

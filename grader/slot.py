@@ -5,7 +5,24 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.testcase import INTERFACES
+# The functions a test may call that only the slot defines, by the family a report names them
+# by: a test calling one the slot lacks is missing-interface, named, rather than a link error or a
+# run on libc's version.
+FAMILIES = {
+    "the C allocation family": ("malloc", "free", "calloc", "realloc"),
+    "the aligned family": ("posix_memalign", "aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size"),
+    "the heap reports": ("malloc_stats", "alloc_check_heap"),
+    "the dmalloc interface": (
+        "dmalloc_malloc", "dmalloc_free", "dmalloc_calloc", "dmalloc_realloc", "dmalloc_get_statistics",
+        "dmalloc_print_statistics", "dmalloc_print_leak_report", "dmalloc_print_heavy_hitter_report",
+    ),
+}
+FUNCTIONS = tuple(f for functions in FAMILIES.values() for f in functions)
+
+
+def families(functions):
+    """`the aligned family, the dmalloc interface`: what a report calls a set of missing functions."""
+    return ", ".join(name for name, members in FAMILIES.items() if set(members) & set(functions))
 
 
 @dataclass
@@ -30,26 +47,43 @@ class Slot:
         lines = log.read_text(errors="replace").splitlines() if log.exists() else []
         return first_error(lines) or "the slot was not built (run `make test`, which builds it)"
 
-    def interfaces(self):
-        """Which optional interfaces (SPEC 3.2) the built slot defines."""
+    def defined(self):
+        """The functions the built slot defines: (C names, names defined with C++ linkage)."""
         if not self.shared_object.exists():
+            return set(), set()
+        symbols, cxx = set(), set()
+        for demangle, into in ((False, symbols), (True, cxx)):
+            out = subprocess.run(
+                ["nm", "-D", "--defined-only", *(["-C"] if demangle else []), str(self.shared_object)],
+                capture_output=True, text=True, check=False,
+            ).stdout
+            for line in out.splitlines():
+                parts = line.split(maxsplit=2)
+                if len(parts) == 3 and (not demangle or "(" in parts[2]):
+                    into.add(parts[2].split("(")[0])
+        return symbols, cxx
+
+    def called(self, test):
+        """The slot's functions (FUNCTIONS) that the test's own object file calls; empty when it
+        was not compiled."""
+        obj = self.build / "tests" / f"{test.build_name}.o"
+        if not obj.exists():
             return set()
-        out = subprocess.run(
-            ["nm", "-D", "--defined-only", str(self.shared_object)],
-            capture_output=True, text=True, check=False,
-        ).stdout
-        symbols = {line.split()[-1] for line in out.splitlines() if line.strip()}
-        return {name for name, needed in INTERFACES.items() if all(s in symbols for s in needed)}
+        out = subprocess.run(["nm", "-u", str(obj)], capture_output=True, text=True, check=False).stdout
+        return {line.split()[-1] for line in out.splitlines() if line.strip()} & set(FUNCTIONS)
 
     def program(self, test, mode):
         """The test's executable for a mode: the static build links the slot's library."""
-        return (self.path / "tests" / test.name) if mode == "static" else (self.build / "tests" / test.name)
+        return (self.path if mode == "static" else self.build) / "tests" / test.build_name
 
     def build_log(self, test, mode):
-        """The compiler's or linker's messages for a test program that was not built."""
-        for log in (self.build / "tests" / f"{test.name}.log", self.program(test, mode).with_suffix(".log")):
-            if log.exists() and log.read_text(errors="replace").strip():
-                return log.read_text(errors="replace").strip().splitlines()[0]
+        """The first error of the compiler or the linker for a test program that was not built
+        (C++ prefixes its errors with a line naming the function); for one that left no log of
+        its own, make's."""
+        for log in (self.build / "tests" / f"{test.build_name}.log", self.program(test, mode).with_suffix(".log")):
+            lines = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
+            if lines:
+                return first_error(lines)
         return self.make_message(test)
 
     def make_message(self, test):
@@ -57,7 +91,7 @@ class Slot:
         link, a missing prerequisite): the most telling line of build.log that names it."""
         log = self.path / "build.log"
         lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-        return first_error([line for line in lines if test.name in line])
+        return first_error([line for line in lines if test.build_name in line])
 
 
 # A compiler's error, an undefined symbol; else what the linker said (collect2's own line says

@@ -6,12 +6,20 @@
     //! expected output line     //!!UNORDERED  //!!SORT  //!!TIME  //!!ABORT
 
 A `//` starting a word outside quotes ends a `//@` value: `//@ points: 3  // hard` is 3.
+
+A file is named `NNN-what-it-checks.c`, or, as CS61's handouts name theirs, `testNNN.c` or
+`testNNN.cc` (C++). A `heaplab.toml` beside the tests gives defaults for the `//@` keys of every
+test in its folder (a handout's tests carry no `//@` lines); a test's own `//@` lines win. A
+handout-named test's exit status is not checked unless the folder or the test asks: check.pl
+ignores it.
+
 A malformed line raises TestcaseError naming the file and line, before anything runs.
 """
 
 import re
 import shlex
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +36,23 @@ INTERFACES = {
     "dmalloc": ("dmalloc_malloc", "dmalloc_free", "dmalloc_get_statistics"),
     "heap-report": ("malloc_stats", "alloc_check_heap"),
 }
-FILE_NAME = re.compile(r"^(\d{3})-[A-Za-z0-9_-]+\.c$")
+FILE_NAME = re.compile(r"^(?:(\d{3})-[A-Za-z0-9_-]+\.c|test(\d{3})\.(?:c|cc))$")
+CONFIG = "heaplab.toml"
+
+
+def number_of(path):
+    """The test number a file's name gives, or None for a file that is not a test."""
+    m = FILE_NAME.match(Path(path).name)
+    return int(m.group(1) or m.group(2)) if m else None
+
+
+def is_handout_name(path):
+    return Path(path).name.startswith("test")
+
+
+def test_files(directory):
+    """The test files directly in a folder, by number."""
+    return sorted((f for f in Path(directory).iterdir() if number_of(f) is not None), key=number_of)
 
 
 class TestcaseError(Exception):
@@ -43,7 +67,7 @@ class TestcaseError(Exception):
 class Testcase:
     path: Path
     number: int
-    name: str  # the file name without .c, e.g. 001-malloc-basic
+    name: str  # the file name without .c or .cc, e.g. 001-malloc-basic or test001
     category: str = ""
     points: float = 1
     timeout: float = 10
@@ -56,6 +80,13 @@ class Testcase:
     sort: bool = False
     show_time: bool = False
     abort: bool = False
+
+    @property
+    def build_name(self):
+        """Its program's path under the build's tests/ folder: a course folder's tests are built
+        in a folder of that folder's name, as the Makefile does."""
+        folder = self.path.parent.name
+        return self.name if folder == "testcases" else f"{folder}/{self.name}"
 
 
 def _positive_number(text):
@@ -162,12 +193,39 @@ def _strip_comment(value):
     return value
 
 
+def _set(test, path, line, key, value):
+    try:
+        setattr(test, _FIELD.get(key, key), _KEYS[key](value))
+    except ValueError as e:
+        raise TestcaseError(path, line, f"{key}: {e}") from None
+
+
+def folder_defaults(directory):
+    """The `//@` defaults of a folder's heaplab.toml: {key: text}; {} when it has none."""
+    config = Path(directory) / CONFIG
+    if not config.exists():
+        return {}
+    try:
+        data = tomllib.loads(config.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise TestcaseError(config, 0, f"not valid TOML: {e}") from None
+    bad = [k for k in data if k not in _KEYS]
+    if bad:
+        raise TestcaseError(config, 0, f"unknown key {bad[0]!r}; known: {', '.join(_KEYS)}")
+    return {k: " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in data.items()}
+
+
 def parse(path):
     path = Path(path)
-    m = FILE_NAME.match(path.name)
-    if not m:
-        raise TestcaseError(path, 0, "a test file is named NNN-what-it-checks.c")
-    test = Testcase(path=path, number=int(m.group(1)), name=path.stem)
+    number = number_of(path)
+    if number is None:
+        raise TestcaseError(path, 0, "a test file is named NNN-what-it-checks.c, testNNN.c or testNNN.cc")
+    test = Testcase(path=path, number=number, name=path.stem)
+    if is_handout_name(path):
+        test.exit = "any"
+    defaults = folder_defaults(path.parent)
+    for key, value in defaults.items():
+        _set(test, path.parent / CONFIG, 0, key, value)
     seen, expected, directives = set(), [], {}
     for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
         stripped = line.strip()
@@ -178,15 +236,12 @@ def parse(path):
                 raise TestcaseError(path, number, f"expected `//@ key: value` with key one of {', '.join(_KEYS)}")
             if key in seen:
                 raise TestcaseError(path, number, f"`{key}` given twice")
-            try:
-                setattr(test, _FIELD.get(key, key), _KEYS[key](value))
-            except ValueError as e:
-                raise TestcaseError(path, number, f"{key}: {e}") from None
+            _set(test, path, number, key, value)
             seen.add(key)
         elif stripped.startswith("//!"):
             _read_expectation(path, number, line, directives, expected)
-    if "category" not in seen:
-        raise TestcaseError(path, 1, "missing `//@ category: ...`")
+    if "category" not in seen | set(defaults):
+        raise TestcaseError(path, 1, f"missing `//@ category: ...` (or a {CONFIG} beside it giving `category`)")
     _apply_directives(path, test, directives)
     try:
         test.expected = matcher.compile_expectations(expected)
@@ -244,7 +299,7 @@ def main(argv):
     tool, directory, number, slot, build = argv
     try:
         wanted = parse_selection(number)
-        files = [f for f in Path(directory).glob("*.c") if FILE_NAME.match(f.name) and int(f.name[:3]) in wanted]
+        files = [f for f in test_files(directory) if number_of(f) in wanted]
         if len(wanted) != 1 or not files:
             raise ValueError(f"T={number}: give the number of one test in {directory}/")
         test = parse(files[0])

@@ -1,0 +1,2 @@
+/* m61.hh - the header of CS61's C++ m61 handouts (2018), served by heaplab: see m61.h. */
+#include "m61.h"
