@@ -81,6 +81,8 @@ void hl_write_file(const char *path, const char *text);
  * %1$s names the run ("libc" or "slot") and must send standard error to PROG.err.%1$s; each
  * entry of the NULL-terminated `outputs` is a file name format the same way. Both runs must
  * exit 0 and every output must be identical, else the test fails naming the first difference.
+ * On the slot's run only the programs PROG names (`git`, or `awk+sed` for two) are preloaded with
+ * the allocator, called by name from the command: the shell and other tools keep libc's.
  * Prints `PROG: exit 0 with both allocators` after the runs. */
 void hl_run_both(const char *prog, const char *cmd, const char *const *outputs);
 

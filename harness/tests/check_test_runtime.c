@@ -595,6 +595,20 @@ static void act(const char *what) {
     } else if (strcmp(what, "run-both") == 0) {
         static const char *const outputs[] = {NULL};
         hl_run_both("prog", "true 2> prog.err.%1$s", outputs);
+    } else if (strcmp(what, "run-both-wrapped") == 0) {
+        /* Each run records what env, a program under test, and the shell itself see. */
+        static const char *const outputs[] = {NULL};
+        setenv("LD_PRELOAD", "libm.so.6", 1);
+        hl_run_both("env+true",
+                    "{ env | grep '^LD_PRELOAD='; test -z \"${LD_PRELOAD+set}\" && echo clean; } "
+                    "> seen.%1$s 2> env+true.err.%1$s",
+                    outputs);
+        unsetenv("LD_PRELOAD");
+        int ok = hl_system("printf 'clean\\n' | cmp -s - seen.libc && "
+                           "printf 'LD_PRELOAD=libm.so.6\\nclean\\n' | cmp -s - seen.slot",
+                           false) == 0;
+        fflush(stdout);
+        _exit(ok ? 0 : 3);
     }
     fflush(stdout);
     _exit(0);
@@ -673,6 +687,14 @@ START_TEST(test_run_both_noted) {
 }
 END_TEST
 
+/* The slot's run preloads the allocator into the programs named, not into the shell. */
+START_TEST(test_run_both_preloads_the_named_programs) {
+    int status;
+    notes_of("run-both-wrapped", &status);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wait status %#x", status);
+}
+END_TEST
+
 /* ---- the suite --------------------------------------------------------------------------- */
 
 static Suite *runtime_suite(void) {
@@ -716,6 +738,7 @@ static Suite *runtime_suite(void) {
     tcase_add_test(tc, test_overflow_noted);
     tcase_add_test(tc, test_fault_noted);
     tcase_add_test(tc, test_run_both_noted);
+    tcase_add_test(tc, test_run_both_preloads_the_named_programs);
     suite_add_tcase(s, tc);
     return s;
 }
