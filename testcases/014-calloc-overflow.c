@@ -43,12 +43,12 @@ int main(void) {
 
     volatile size_t zero = 0, ten = 10;
     void *a = calloc(zero, ten), *b = calloc(ten, zero);
-    if (a) hl_live_add(a, 0, HL_ALIGN);
-    if (b) hl_live_add(b, 0, HL_ALIGN);
+    if (a) hl_live_add(a, 0, 1);
+    if (b) hl_live_add(b, 0, 1);
     unsigned char *c = calloc(ten, ten);
     CHECK(c != NULL);
     for (int i = 0; i < 100; i++) CHECK(c[i] == 0);
-    hl_live_add(c, 100, HL_ALIGN);
+    hl_live_add(c, 100, 1);
     if (a) hl_live_remove(a);
     if (b) hl_live_remove(b);
     hl_live_remove(c);

@@ -56,7 +56,7 @@ int main(void) {
         void *q = realloc(p[k], n[k] * 2);
         CHECK(q != NULL);
         CHECK(hl_verify(q, n[k], (uint64_t)k));
-        hl_live_add(q, n[k] * 2, HL_ALIGN);
+        hl_live_add(q, n[k] * 2, 1);
         hl_fill(q, n[k] * 2, (uint64_t)k);
         hl_free(q, n[k] * 2, (uint64_t)k);
     }

@@ -66,7 +66,7 @@ int main(void) {
             CHECK_MSG(p != NULL, "calloc(%zu, %zu) returned NULL", n, m);
             size_t nz = first_nonzero(p, n * m);
             CHECK_MSG(nz == n * m, "calloc(%zu, %zu): byte %zu is not zero", n, m, nz);
-            hl_live_add(p, n * m, HL_ALIGN);
+            hl_live_add(p, n * m, 1);
             sizes[i] = n * m;
             seeds[i] = next_seed++;
             hl_fill(p, sizes[i], seeds[i]);
@@ -79,7 +79,7 @@ int main(void) {
             size_t keep = to < sizes[i] ? to : sizes[i];
             CHECK_MSG(hl_verify(q, keep, seeds[i]), "realloc %zu -> %zu: byte %zu changed",
                       sizes[i], to, hl_first_mismatch(q, keep, seeds[i]));
-            hl_live_add(q, to, HL_ALIGN);
+            hl_live_add(q, to, 1);
             hl_fill(q, to, seeds[i]);
             blocks[i] = q;
             sizes[i] = to;

@@ -23,7 +23,7 @@ int main(void) {
         n[i] = hl_rand(&rng) % 600;
         p[i] = malloc(n[i]);
         CHECK(p[i] != NULL);
-        hl_live_add(p[i], n[i], HL_ALIGN);
+        hl_live_add(p[i], n[i], 1);
         hl_fill(p[i], n[i], (uint64_t)i);
     }
     for (int i = 0; i < N; i += 3) {
