@@ -34,10 +34,13 @@ def test_a_course_that_requires_8_loses_nothing(scratch):
     assert "ALIGNMENT:" not in graded.stdout
 
 
-def test_the_reference_meets_every_alignment(scratch):
+def test_a_course_alignment_above_the_allocator_s_fails_the_alignment_tests(scratch):
     graded = grade(slot=scratch / "slot", tests="7-12", align=64)
     assert graded.lost == {7, 8, 10}
     assert "returns 16-byte-aligned payloads; this course requires 64 (ALIGN=64)" in graded.stdout
+    # Both ways to rerun a failure keep the course's alignment.
+    assert "rerun: make test T=7 ALIGN=64" in graded.stdout
+    assert "alone: HEAPLAB_ALIGN=64 " in graded.stdout
 
 
 def test_an_alignment_that_is_no_power_of_two_is_refused(scratch):
