@@ -175,7 +175,7 @@ $(sort $(BUILD)/harness $(BUILD)/tests $(TEST_BUILD) $(SLOT)/tests $(SLOT_TESTS)
 # ---- grading ---------------------------------------------------------------------------------
 GRADER_ARGS = -p grader.plugin --rootdir=. -q --slot=$(SLOT) --build=$(BUILD) --alloc='$(ALLOC)' \
               --junitxml=$(SLOT)/results/junit.xml \
-              $(if $(T),--tests=$(T)) $(if $(filter-out 1,$(J)),-n $(J))
+              $(if $(T),--tests=$(T)) $(if $(ALIGN),--align=$(ALIGN)) $(if $(filter-out 1,$(J)),-n $(J))
 
 # The slot and the test programs are built with -k: what fails to build costs its own tests,
 # which the grader reports as not-built with the compiler's first error.

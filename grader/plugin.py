@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import alignment
 from grader import report
 from grader import runner
 from grader import testcase as tc
@@ -36,6 +37,10 @@ def pytest_addoption(parser):
     group.addoption("--alloc", default="alloc/alloc.c", help="the allocator source being graded, for messages")
     group.addoption("--tests", default=None, metavar="LIST", help="run only these test numbers: 12 or 3,7-9")
     group.addoption("--results", default=None, metavar="DIR", help="where results go (default: SLOT/results)")
+    group.addoption(
+        "--align", type=int, default=alignment.DEFAULT, metavar="BYTES",
+        help="the payload alignment the course requires of malloc (default: 16; 8 for CS:APP-style courses)",
+    )
     group.addoption(
         "--run-as", default=runner.UNPRIVILEGED_USER, metavar="USER",
         help="when root, run test programs as this user (default: nobody; empty: stay root)",
@@ -88,6 +93,10 @@ class Grading:
         if not self.runner.exists():
             raise pytest.UsageError(f"{self.runner} is missing: run `make test`, which builds it")
         self.alloc = config.getoption("--alloc")
+        try:
+            self.align = alignment.check(config.getoption("--align"))
+        except ValueError as e:
+            raise pytest.UsageError(str(e)) from None
         self.user = config.getoption("--run-as") or None
         self.warnings = []
         private = self._private_directory() if self.user and os.geteuid() == 0 else None
@@ -163,6 +172,7 @@ class Grading:
     def header(self):
         lines = [self.not_built_line()] if self.slot.compile_error else []
         lines += self.warnings
+        lines += filter(None, [alignment.header(self.rows, self.align)])
         if self.total is not None and len(self.rows) < self.total:
             lines.append(f"INCOMPLETE: {len(self.rows)} of {self.total} tests ran; the score counts only those")
         return lines
@@ -303,10 +313,11 @@ class TestcaseItem(pytest.Item):
             if not run.slot.program(test, mode).exists():
                 why = run.slot.build_log(test, mode) or "the test program was not built (run `make test`)"
                 return self._lose(V.Verdict(V.NOT_BUILT, why), mode, None)
-            result = runner.run(test, mode, run.slot, run.results, run.runner, run.user)
+            result = runner.run(test, mode, run.slot, run.results, run.runner, run.user, run.align)
             row["time"] = (row["time"] or 0) + result["wall_time"]
             judged = V.judge(test, result)
             if not judged.passed:
+                row["alignment"] = alignment.observed(result.get("output"))
                 return self._lose(judged, mode, result)
         return V.Verdict(V.PASSED)
 
@@ -315,8 +326,9 @@ class TestcaseItem(pytest.Item):
             return judged
         run = grading(self.config)
         extra = "" if run.alloc == "alloc/alloc.c" else f" ALLOC={shlex.quote(run.alloc)}"
+        extra += "" if run.align == alignment.DEFAULT else f" ALIGN={run.align}"
         rerun = f"make test T={self.number}{extra}   (debug: make gdb T={self.number}{extra}, make valgrind T={self.number}{extra})"
-        alone = runner.command(self.test, mode, run.slot)
+        alone = runner.command(self.test, mode, run.slot, run.align)
         judged.message = report.failure(self.test, mode, result, judged, rerun, alone)
         return judged
 

@@ -6,25 +6,29 @@ import shlex
 import subprocess
 from pathlib import Path
 
+from grader import alignment
+
 # When the grader runs as root, tests run as this user, so untrusted code never holds root.
 UNPRIVILEGED_USER = "nobody"
 
 
-def command(test, mode, slot):
+def command(test, mode, slot, align=alignment.DEFAULT):
     """The command that runs the test alone, as a user would type it to rerun it."""
     program = slot.program(test, mode)
     prefix = f"LD_PRELOAD={shlex.quote(str(slot.shared_object))} " if mode == "preload" else ""
+    if align != alignment.DEFAULT:
+        prefix = f"HEAPLAB_ALIGN={align} " + prefix
     return prefix + shlex.join([str(program), *test.args])
 
 
-def run(test, mode, slot, results_dir, runner, user=None):
+def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT):
     """Run the test in `mode`; the result dict of the runner (see harness/runner.c)."""
     program = slot.program(test, mode).resolve()
     out = Path(results_dir) / f"{test.name}.{mode}.json"
     out.unlink(missing_ok=True)
     argv = [
         str(runner), "--name", test.name, "--timeout", str(test.timeout), "--out", str(out),
-        "--unsetenv", "LD_PRELOAD",
+        "--unsetenv", "LD_PRELOAD", "--env", f"HEAPLAB_ALIGN={align}",
     ]
     # HEAPLAB_SLOT tells the test runtime where malloc must come from (test_runtime.c).
     if mode == "preload":

@@ -340,6 +340,32 @@ static void hl_notes_open(void) {
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) sigaction(fatal[i], &crash, NULL);
 }
 
+/* ---- the course's alignment ------------------------------------------------------------------ */
+
+size_t hl_align(void) {
+    const char *text = getenv("HEAPLAB_ALIGN");
+    if (text == NULL || *text == '\0') return 16;
+    char *end;
+    errno = 0;
+    unsigned long align = strtoul(text, &end, 10);
+    if (errno || *end || align == 0 || align > 4096 || (align & (align - 1)))
+        hl_fail(__FILE__, __LINE__, "HEAPLAB_ALIGN=%s is not a power of two from 1 to 4096", text);
+    return align;
+}
+
+void hl_check_aligned(const char *file, int line, const void *p, const char *fmt, ...) {
+    uintptr_t at = (uintptr_t)p;
+    size_t align = hl_align();
+    if ((at & (align - 1)) == 0) return;
+    char call[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(call, sizeof call, fmt, ap);
+    va_end(ap);
+    hl_fail(file, line, "alignment: %s = %p is %zu-byte aligned; the course requires %zu", call, p,
+            (size_t)(at & -at), align);
+}
+
 /* ---- random numbers and payload patterns -------------------------------------------------- */
 
 #define HL_GAMMA 0x9e3779b97f4a7c15ULL
@@ -516,7 +542,6 @@ static void hl_insert(hl_node *node) {
 }
 
 void hl_live_add(void *p, size_t n, size_t align) {
-    if (align < HL_ALIGN) align = HL_ALIGN;
     uintptr_t start = (uintptr_t)p;
     if (!p) hl_fail(__FILE__, __LINE__, "live block of %zu bytes is NULL", n);
     if (align & (align - 1))
@@ -594,7 +619,7 @@ void *hl_malloc(size_t n, uint64_t seed) {
         if (n == 0) return NULL; /* malloc(0) may return NULL */
         hl_fail(__FILE__, __LINE__, "malloc(%zu) returned NULL", n);
     }
-    hl_live_add(p, n, HL_ALIGN);
+    hl_live_add(p, n, 1);
     hl_fill(p, n, seed);
     return p;
 }

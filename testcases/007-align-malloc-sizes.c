@@ -2,13 +2,15 @@
 //@ points: 2
 //@ timeout: 10
 //@ mode: static preload
-//! ok: malloc(0..4096): 4097 payloads aligned to 16
-//! ok: 2000 odd sizes up to 1 MiB aligned to 16
-//! ok: after frees, 4000 reallocated odd sizes aligned to 16
+//! ok: malloc(0..4096): 4097 payloads aligned to ??{[0-9]+}??
+//! ok: 2000 odd sizes up to 1 MiB aligned to ??{[0-9]+}??
+//! ok: after frees, 4000 reallocated odd sizes aligned to ??{[0-9]+}??
 
 /* Every payload the C allocation family returns must be aligned to 16 bytes
  * (alignof(max_align_t) on x86-64): SSE code, long double and the compiler's own vectorized
- * copies fault or misbehave on less. An 8-byte header in front of a 16-aligned chunk, or a
+ * copies fault or misbehave on less. A course whose allocators have 8-byte headers (CS:APP's)
+ * may require 8 instead (`make test ALIGN=8`); this test and its siblings hold the allocator to
+ * the course's setting, and no other test checks it. An 8-byte header in front of a 16-aligned chunk, or a
  * size rounded to 8, gives payloads at 8 mod 16 for some sizes only, so every size from 0 to
  * 4096 and many odd sizes are checked, before and after the heap has been fragmented. */
 #include "test_runtime.h"
@@ -29,15 +31,14 @@ static void *aligned_malloc(size_t n) {
     void *p = malloc(n);
     if (n == 0 && p == NULL) return NULL;
     CHECK_MSG(p != NULL, "malloc(%zu) returned NULL", n);
-    CHECK_MSG((uintptr_t)p % HL_ALIGN == 0, "malloc(%zu) = %p is not aligned to %d", n, p,
-              HL_ALIGN);
-    hl_live_add(p, n, HL_ALIGN);
+    CHECK_ALIGNED(p, "malloc(%zu)", n);
+    hl_live_add(p, n, 1);
     return p;
 }
 
 int main(void) {
     for (size_t n = 0; n < SMALL; n++) small[n] = aligned_malloc(n);
-    printf("ok: malloc(0..4096): %d payloads aligned to %d\n", SMALL, HL_ALIGN);
+    printf("ok: malloc(0..4096): %d payloads aligned to %zu\n", SMALL, hl_align());
 
     uint64_t rng = 7;
     for (int i = 0; i < ODD; i++) {
@@ -49,7 +50,7 @@ int main(void) {
             odd[i] = NULL;
         }
     }
-    printf("ok: %d odd sizes up to 1 MiB aligned to %d\n", ODD, HL_ALIGN);
+    printf("ok: %d odd sizes up to 1 MiB aligned to %zu\n", ODD, hl_align());
 
     /* Free every third small block, then fill the holes with other odd sizes. */
     for (size_t n = 0; n < SMALL; n += 3) {
@@ -58,7 +59,7 @@ int main(void) {
         small[n] = NULL;
     }
     for (int i = 0; i < REUSE; i++) reuse[i] = aligned_malloc((hl_rand(&rng) % 3000) | 1);
-    printf("ok: after frees, %d reallocated odd sizes aligned to %d\n", REUSE, HL_ALIGN);
+    printf("ok: after frees, %d reallocated odd sizes aligned to %zu\n", REUSE, hl_align());
 
     for (int i = 0; i < REUSE; i++) hl_live_remove(reuse[i]), free(reuse[i]);
     for (size_t n = 0; n < SMALL; n++)

@@ -51,7 +51,7 @@ int main(void) {
         size_t n = i < 2000 ? (size_t)i : hl_rand(&rng) % (i % 20 ? 5000 : 300000);
         void *p = malloc(n);
         if (n == 0 && p == NULL) p = malloc(1), n = 1;
-        take(i, p, n, HL_ALIGN);
+        take(i, p, n, 1);
     }
     for (int i = 0; i < N; i++) CHECK(hl_verify(blocks[i], usable[i], (uint64_t)i));
     printf("ok: %d blocks: usable size >= requested, whole usable range writable, no overlap\n", N);
@@ -60,7 +60,7 @@ int main(void) {
         drop(i);
         size_t n = hl_rand(&rng) % 3000 + 1;
         void *q = realloc(blocks[i], n);
-        take(i, q, n, HL_ALIGN);
+        take(i, q, n, 1);
     }
     for (int i = 1; i < N; i += 4) {
         drop(i);

@@ -38,7 +38,7 @@ int main(void) {
                 blocks[i] = calloc(1, s);
                 CHECK_MSG(blocks[i] != NULL, "calloc(1, %zu) returned NULL", s);
                 hl_check_zero(blocks[i], s, "calloc");
-                hl_live_add(blocks[i], s, HL_ALIGN);
+                hl_live_add(blocks[i], s, 1);
                 memset(blocks[i], 0xff, s);
             }
             for (int i = 0; i < count; i++) {

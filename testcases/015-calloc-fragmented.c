@@ -36,7 +36,7 @@ int main(void) {
             for (size_t b = 0; b < nmemb * size; b++)
                 CHECK_MSG(p[b] == 0, "calloc(%zu, %zu): byte %zu is 0x%02x, not zero", nmemb, size,
                           b, p[b]);
-            hl_live_add(p, nmemb * size, HL_ALIGN);
+            hl_live_add(p, nmemb * size, 1);
             memset(p, 0xbb, nmemb * size);
             clean[i] = p;
             csize[i] = nmemb * size;

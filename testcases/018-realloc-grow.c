@@ -33,7 +33,7 @@ int main(void) {
             CHECK_MSG(hl_verify(q, size[g], (uint64_t)g),
                       "realloc %zu -> %zu bytes: byte %zu of the old contents changed", size[g], to,
                       hl_first_mismatch(q, size[g], (uint64_t)g));
-            hl_live_add(q, to, HL_ALIGN);
+            hl_live_add(q, to, 1);
             hl_fill(q, to, (uint64_t)g);
             p[g] = q;
             size[g] = to;

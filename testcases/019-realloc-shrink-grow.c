@@ -30,7 +30,7 @@ static void *resize(void *p, size_t from, size_t to, uint64_t seed) {
     size_t keep = from < to ? from : to;
     CHECK_MSG(hl_verify(q, keep, seed), "realloc %zu -> %zu: byte %zu of the prefix changed", from,
               to, hl_first_mismatch(q, keep, seed));
-    hl_live_add(q, to, HL_ALIGN);
+    hl_live_add(q, to, 1);
     return q;
 }
 
@@ -46,7 +46,7 @@ int main(void) {
         for (int i = 0; i < 3; i++) {
             void *p = hl_malloc(s, k);
             hl_live_remove(p);
-            hl_live_add(p, s, HL_ALIGN); /* same block, tracked by resize from here on */
+            hl_live_add(p, s, 1); /* same block, tracked by resize from here on */
             p = resize(p, s, steps[i], k);
             other(steps[i] + 8); /* may land in the freed tail */
             if (i == 2) other(s / 3);

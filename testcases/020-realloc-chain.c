@@ -26,7 +26,7 @@ static void *step(void *p, size_t from, size_t to, uint64_t seed) {
     size_t keep = from < to ? from : to;
     CHECK_MSG(hl_verify(q, keep, seed), "realloc %zu -> %zu: byte %zu of the kept part changed",
               from, to, hl_first_mismatch(q, keep, seed));
-    hl_live_add(q, to, HL_ALIGN);
+    hl_live_add(q, to, 1);
     hl_fill(q, to, seed);
     return q;
 }

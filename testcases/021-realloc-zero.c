@@ -31,7 +31,7 @@ int main(void) {
         hl_live_remove(p);
         void *q = realloc(p, 0);
         if (q) {
-            hl_live_add(q, 0, HL_ALIGN);  /* must not overlap any live block */
+            hl_live_add(q, 0, 1);         /* must not overlap any live block */
             void *r = hl_malloc(16, 501); /* nor be handed out again while live */
             hl_free(r, 16, 501);
             hl_live_remove(q);

@@ -25,7 +25,7 @@ static void *grow(void *p, size_t from, size_t to, uint64_t seed) {
     size_t keep = from < to ? from : to;
     CHECK_MSG(hl_verify(q, keep, seed), "realloc %zu -> %zu lost byte %zu", from, to,
               hl_first_mismatch(q, keep, seed));
-    hl_live_add(q, to, HL_ALIGN);
+    hl_live_add(q, to, 1);
     hl_fill(q, to, seed);
     return q;
 }

@@ -56,7 +56,7 @@ static int take(size_t size, int cap, const char *what) {
                       errno);
             return i;
         }
-        hl_live_add(c, size, HL_ALIGN);
+        hl_live_add(c, size, 1);
         c->next = held;
         c->size = size;
         ((unsigned char *)c)[size - 1] = 0x5a;
@@ -127,7 +127,7 @@ int main(void) {
     for (int i = 0; i < 10000; i++) {
         void *p = malloc(100);
         CHECK_MSG(p != NULL, "malloc(100) #%d failed after everything was freed", i);
-        hl_live_add(p, 100, HL_ALIGN);
+        hl_live_add(p, 100, 1);
         struct chain *c = p;
         c->next = held;
         held = c;

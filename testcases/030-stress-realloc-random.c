@@ -41,7 +41,7 @@ int main(void) {
         size_t keep = to < sizes[i] ? to : sizes[i];
         CHECK_MSG(hl_verify(q, keep, (uint64_t)i), "realloc %zu -> %zu: byte %zu changed", sizes[i],
                   to, hl_first_mismatch(q, keep, (uint64_t)i));
-        hl_live_add(q, to, HL_ALIGN);
+        hl_live_add(q, to, 1);
         if (to > sizes[i]) hl_fill(q, to, (uint64_t)i);
         blocks[i] = q;
         sizes[i] = to;

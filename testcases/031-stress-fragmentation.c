@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define N 4000
+#define N 2000
 
 static void *a[N], *b[N];
 static size_t as[N], bs[N];

@@ -43,7 +43,7 @@ static void *worker(void *arg) {
                 unsigned char *p = calloc(1, to);
                 CHECK_MSG(p != NULL, "calloc(1, %zu) returned NULL", to);
                 for (size_t i = 0; i < to; i++) CHECK_MSG(p[i] == 0, "calloc: byte %zu not 0", i);
-                hl_live_add(p, to, HL_ALIGN);
+                hl_live_add(p, to, 1);
                 hl_fill(p, to, s->seed);
                 s->p = p;
             }
@@ -55,7 +55,7 @@ static void *worker(void *arg) {
             CHECK_MSG(hl_verify(q, keep, s->seed),
                       "realloc %zu -> %zu in another thread: byte %zu changed", s->n, to,
                       hl_first_mismatch(q, keep, s->seed));
-            hl_live_add(q, to, HL_ALIGN);
+            hl_live_add(q, to, 1);
             hl_fill(q, to, s->seed);
             s->p = q;
             s->n = to;

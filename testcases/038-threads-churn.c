@@ -2,8 +2,8 @@
 //@ points: 2
 //@ timeout: 20
 //@ mode: static preload
-//! ok: 400 short-lived threads (4 at a time), 300 blocks each, 50 handed to the main thread
-//! ok: 20000 handed-over blocks intact and freed by the main thread
+//! ok: 400 short-lived threads (4 at a time), 100 blocks each, 10 handed to the main thread
+//! ok: 4000 handed-over blocks intact and freed by the main thread
 
 /* Many short-lived threads, as in a thread-per-request server: each one creates whatever
  * per-thread state the allocator keeps, allocates, frees, and dies. Allocators leak or
@@ -19,8 +19,8 @@
 
 #define THREADS 400
 #define AT_ONCE 4
-#define PER     300
-#define HANDED  50
+#define PER     100
+#define HANDED  10
 
 struct handoff {
     void *p[HANDED];

@@ -57,7 +57,7 @@ int main(void) {
     CHECK(p != NULL);
     CHECK(hl_verify(p, n, 9));
     n = 48u << 20;
-    hl_live_add(p, n, HL_ALIGN);
+    hl_live_add(p, n, 1);
     hl_fill(p, n, 9);
     fence();
     size_t during = hl_footprint();

@@ -2,20 +2,22 @@
 //@ points: 2
 //@ timeout: 10
 //@ mode: static
-//! ok: 100000 live blocks of 16..256 bytes: footprint within 2 x live bytes + 2 MiB
-//! ok: 100000 live blocks of 48 bytes: footprint within 2 x live bytes + 2 MiB
+//! ok: 8000 live blocks of 16..256 bytes: footprint within 2 x live bytes + 256 KiB
+//! ok: 8000 live blocks of 48 bytes: footprint within 2 x live bytes + 256 KiB
 
 /* Per-block overhead must stay reasonable: for small blocks the footprint should not exceed
  * about twice the bytes the program holds. Allocators that round every request up to a power
  * of two plus a large header, give each small block its own page or cache line, or put 32 or
  * more bytes of bookkeeping in front of a 48-byte payload fail. The blocks are filled and
- * checked, but not put in the live set, whose own nodes would count in the footprint. */
+ * checked, but not put in the live set, whose own nodes would count in the footprint. A few
+ * thousand blocks show the overhead as well as many more would, and keep an allocator with a
+ * linear first-fit search well inside the time limit: speed is not what this test grades. */
 #include "test_runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-#define N 100000
+#define N 8000
 
 static void *blocks[N];
 static size_t sizes[N];
@@ -35,9 +37,10 @@ static void phase(uint64_t *rng, int fixed, const char *what) {
                   hl_first_mismatch(blocks[i], sizes[i], (uint64_t)i));
         free(blocks[i]);
     }
-    CHECK_MSG(grown <= 2 * live + (2u << 20), "%s: %zu KiB live took %zu KiB of footprint (%.2f x)",
-              what, live >> 10, grown >> 10, (double)grown / (double)live);
-    printf("ok: %d live blocks of %s: footprint within 2 x live bytes + 2 MiB\n", N, what);
+    CHECK_MSG(grown <= 2 * live + (256u << 10),
+              "%s: %zu KiB live took %zu KiB of footprint (%.2f x)", what, live >> 10, grown >> 10,
+              (double)grown / (double)live);
+    printf("ok: %d live blocks of %s: footprint within 2 x live bytes + 256 KiB\n", N, what);
 }
 
 int main(void) {

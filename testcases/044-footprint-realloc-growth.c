@@ -28,7 +28,7 @@ int main(void) {
         CHECK_MSG(q != NULL, "realloc(%zu -> %zu) returned NULL", n, to);
         CHECK_MSG(hl_verify(q, n, 44), "realloc %zu -> %zu lost byte %zu", n, to,
                   hl_first_mismatch(q, n, 44));
-        hl_live_add(q, to, HL_ALIGN);
+        hl_live_add(q, to, 1);
         hl_fill(q, to, 44);
         p = q;
         n = to;

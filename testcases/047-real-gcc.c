@@ -46,7 +46,7 @@ static const char lib_c[] =
 static const char main_c[] = "#include \"lib.h\"\n#include <stdio.h>\n#include <stdlib.h>\n"
                              "int main(void) {\n"
                              "    struct node *t = NULL; unsigned long x = 12345;\n"
-                             "    for (int i = 0; i < 100000; i++) { x = x * 6364136223846793005UL "
+                             "    for (int i = 0; i < 10000; i++) { x = x * 6364136223846793005UL "
                              "+ 1442695040888963407UL;\n"
                              "        t = insert(t, (long)(x >> 40)); }\n"
                              "    printf(\"sum %ld\\n\", sum_tree(t));\n"

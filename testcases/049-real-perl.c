@@ -6,7 +6,7 @@
 //! perl: same output (hashes, sorting, regular expressions, string building)
 
 /* perl uses the system allocator for everything on Debian (its own malloc is not built in):
- * hashes of 100000 keys, arrays sorted with a comparison function, strings grown one
+ * hashes of 5000 keys, arrays sorted with a comparison function, strings grown one
  * concatenation at a time, regular-expression substitutions that reallocate their result,
  * and the whole heap freed at exit. The output, including an MD5 of the data built, must be
  * identical on both allocators. */
@@ -20,14 +20,14 @@
 static const char script[] =
     "use strict; use warnings; use Digest::MD5 qw(md5_hex);\n"
     "my %h; my $x = 7;\n"
-    "for my $i (1 .. 100000) { $x = ($x * 1103515245 + 12345) % 2147483648;\n"
+    "for my $i (1 .. 5000) { $x = ($x * 1103515245 + 12345) % 2147483648;\n"
     "    $h{\"key$x\"} = [$i, 'v' x ($i % 50)]; }\n"
     "my @keys = sort { $h{$a}[0] <=> $h{$b}[0] } keys %h;\n"
     "my $s = '';\n"
-    "for my $k (@keys[0 .. 29999]) { $s .= \"$k=\" . length($h{$k}[1]) . ';'; }\n"
+    "for my $k (@keys[0 .. 1499]) { $s .= \"$k=\" . length($h{$k}[1]) . ';'; }\n"
     "(my $t = $s) =~ s/key(\\d+)/K<$1>/g;\n"
     "my @words = split /;/, $t;\n"
-    "delete @h{@keys[0 .. 49999]};\n"
+    "delete @h{@keys[0 .. 2499]};\n"
     "my %count; $count{length $_}++ for @words;\n"
     "print scalar(keys %h), ' ', scalar(@words), ' ', length($t), \"\\n\";\n"
     "print \"$_ $count{$_}\\n\" for sort { $a <=> $b } keys %count;\n"

@@ -40,7 +40,7 @@ int main(void) {
                 live[i] = calloc(1, n);
                 CHECK(live[i] != NULL);
                 hl_fill(live[i], n, (uint64_t)i);
-                hl_live_add(live[i], n, HL_ALIGN);
+                hl_live_add(live[i], n, 1);
                 size[i] = n;
                 break;
             case 2:
@@ -49,7 +49,7 @@ int main(void) {
                     live[i] = realloc(live[i], n);
                     CHECK(live[i] != NULL);
                     hl_fill(live[i], n, (uint64_t)i);
-                    hl_live_add(live[i], n, HL_ALIGN);
+                    hl_live_add(live[i], n, 1);
                     size[i] = n;
                 }
                 break;

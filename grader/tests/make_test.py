@@ -26,7 +26,7 @@ class Graded:
         return {int(t["number"]) for t in self.results.get("tests", []) if t["status"] == "failed"}
 
 
-def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None, jobs=1, timeout=900):
+def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None, jobs=1, timeout=900, align=None):
     """`make test` on an allocator; the slot directory is the caller's so runs never collide."""
     args = ["make", "-s", "--no-print-directory", "test", f"ALLOC={alloc}", f"SLOT={slot}", f"J={jobs}"]
     if testcases:
@@ -35,6 +35,8 @@ def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None
         args.append(f"BUILD={build}")
     if tests:
         args.append(f"T={tests}")
+    if align:
+        args.append(f"ALIGN={align}")
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     results = Path(slot) / "results" / "results.json"
     data = json.loads(results.read_text()) if results.exists() else {}

@@ -2,21 +2,20 @@
 //@ points: 2
 //@ timeout: 20
 //@ mode: static preload
-//! ok: 100000 blocks of 1..64 bytes live at once, freed in a random order
-//! ok: 100000 blocks of 1..512 bytes live at once, freed in a random order
-//! ok: 100000 blocks allocated again into the freed space, patterns intact
+//! ok: 10000 blocks of 1..64 bytes live at once, freed in a random order
+//! ok: 10000 blocks of 1..512 bytes live at once, freed in a random order
+//! ok: 10000 blocks allocated again into the freed space, patterns intact
 
-/* A hundred thousand small blocks live at the same time: allocators with an O(n) search
- * (a single free list walked first-fit, a linear scan of the heap) slow down quadratically
- * here, and allocators with fixed-size tables (of pages, of size-class runs) overflow them.
- * The blocks are freed in a random order, which leaves the free lists maximally shuffled,
- * and allocated again into that space. */
+/* Ten thousand small blocks live at the same time, more than fit a fixed-size table of a few
+ * pages or size-class runs. The blocks are freed in a random order, which leaves the free lists
+ * maximally shuffled, and allocated again into that space. An allocator with a linear first-fit
+ * search is slow here but well inside the time limit: this test grades correctness. */
 #include "test_runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-#define N 100000
+#define N 10000
 
 static void *blocks[N];
 static size_t sizes[N];
