@@ -52,11 +52,10 @@ static const char script[] =
 int main(void) {
     hl_write_file("work.py", script);
     static const char *const outputs[] = {"python3.out.%s", NULL};
-    hl_run_both(
-        "python3",
-        "export PYTHONMALLOC=malloc PYTHONHASHSEED=0 PATH=/usr/bin:$PATH; "
-        "python3 -S work.py > python3.out.%1$s 2> python3.err.%1$s",
-        outputs);
+    hl_run_both("python3",
+                "export PYTHONMALLOC=malloc PYTHONHASHSEED=0 PATH=/usr/bin:$PATH; "
+                "python3 -S work.py > python3.out.%1$s 2> python3.err.%1$s",
+                outputs);
     printf("python3: same output (4 threads building and dropping dicts and lists)\n");
     return 0;
 }
