@@ -127,12 +127,35 @@
  *                                                           the heap gives its pages back
  *   EMPTY_CACHE                                   4         empty spans a thread heap keeps
  *   REALLOC_MAP_MIN                               64 KiB    realloc growing past this maps
+ *   SMALL_MAX                                     2 KiB     requests up to this are small
+ *                                                           blocks; a multiple of 16, at
+ *                                                           most 2048 (checked)
  *
  * Checks
- *   Cheap ones always on: every pointer given to free, realloc or malloc_usable_size passes
- *   through user_block(), which aborts with a message on a misaligned pointer, a block that
- *   is not in use (double free) or a header that disagrees with its footer. The full walk
- *   is alloc_check_heap(), which reports instead of aborting.
+ *   Cheap ones always on, for every pointer given to free, realloc or malloc_usable_size. Each
+ *   failure aborts after one line on stderr, "heaplab alloc: free(0x...): WHAT" (or realloc,
+ *   or malloc_usable_size), WHAT being:
+ *     small blocks (in a span, small_check()):
+ *       "corrupted span header"                          the span's magic number is gone;
+ *       "invalid pointer (not a block of its span)"      not the start of one of its blocks;
+ *       "invalid pointer (never allocated)"              a block past all the span has handed
+ *                                                        out (checked by the owning thread);
+ *       "block not in use (double free or invalid pointer)"  the block is free: a freed
+ *                                                        block holds its span's key (random
+ *                                                        per process) in its second word, and
+ *                                                        malloc clears it; the owning thread
+ *                                                        confirms a key on the span's free
+ *                                                        lists, another thread trusts it;
+ *     medium and large blocks (user_block()):
+ *       "invalid pointer (misaligned)", "block not in use (double free or invalid pointer)"
+ *       (in-use bit clear), "corrupted block header", "corrupted large block header",
+ *       "block footer disagrees with header (overflow past the block?)".
+ *   So a second free of a block is caught whichever thread made each free, once the first
+ *   one happened before the second; not caught: two frees racing in different threads, a
+ *   second free after the block was allocated again (then it frees a live block), or one
+ *   after a write to the freed block overwrote its key. The full walk is
+ *   alloc_check_heap(), which reports instead of aborting, and also finds a free small
+ *   block whose key was overwritten (a write after free).
  */
 
 #ifndef _GNU_SOURCE
@@ -152,6 +175,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
 #include <unistd.h>
@@ -390,6 +414,7 @@ static struct {
 } heap = {.lock = LOCK_INITIALIZER};
 
 static atomic_bool heap_ready;   /* page and mmap_threshold are set (release/acquire) */
+static uintptr_t key_secret;     /* written once by heap_init, like page: see span_t.key */
 static atomic_int fork_handlers; /* 0: not registered, 1: registering or registered */
 
 static void heap_lock(void) {
@@ -428,6 +453,15 @@ static size_t threshold_from_env(void) {
     return v < MAX_REQUEST ? v : MAX_REQUEST;
 }
 
+/* The kernel's random bytes for this process (AT_RANDOM), read without a system call; the
+ * address of a static, which ASLR moves, when there are none. */
+static uintptr_t random_word(void) {
+    const unsigned char *r = (const unsigned char *)getauxval(AT_RANDOM);
+    uintptr_t w = (uintptr_t)&key_secret;
+    if (r != NULL) memcpy(&w, r + sizeof w, sizeof w);
+    return w;
+}
+
 static void classes_init(void);
 static void heap_abandon(void *arg);
 static pthread_key_t heap_key;
@@ -440,6 +474,7 @@ static void heap_init_slow(void) {
         heap.page = page > 0 ? (size_t)page : 4096;
         heap.mmap_threshold = threshold_from_env();
         heap.threshold_fixed = getenv("HEAPLAB_MMAP_THRESHOLD") != NULL;
+        key_secret = random_word();
         classes_init();
         atomic_store_explicit(&heap_ready, true, memory_order_release);
     }
@@ -909,10 +944,13 @@ static void *large_resize(block_t *b, size_t n) {
  */
 
 #define NCLASSES 64
-/* Requests up to SMALL_MAX (a class size, at most 2048) are small blocks. */
+/* Requests up to SMALL_MAX (a multiple of 16, at most 2048) are small blocks. */
 #ifndef SMALL_MAX
 #define SMALL_MAX ((size_t)2048)
 #endif
+_Static_assert(SMALL_MAX <= 2048, "SMALL_MAX above 2048, the largest size class");
+_Static_assert(SMALL_MAX % 16 == 0, "SMALL_MAX not a multiple of 16: class_of() would read past "
+                                    "class_index[]");
 
 static const uint32_t class_size[NCLASSES] = {
     16,   32,   48,   64,   80,   96,   112,  128,  144,  160,  176,  192,  208,  224,  240,  256,
@@ -956,6 +994,9 @@ static inline unsigned class_of(size_t n) {
  *   used == blocks handed out - blocks on the local free list - blocks collected from remote,
  *   so used - |thread_free| == blocks the program holds;
  *   |free| + (end - bump) / bsize + used == capacity;
+ *   every block on free or thread_free holds key in its second word, and malloc clears that
+ *   word as it hands a block out, so a block the program holds has the key only if the
+ *   program wrote it there (key is the span's address mixed with random bits);
  *   bit (s >> SPAN_SHIFT) of the span map is set exactly while s is a live span.
  * The remote fields live on their own cache line so that other threads' frees do not slow the
  * owner's fast path. thread_free is a stack of blocks freed by other threads, pushed with
@@ -982,11 +1023,12 @@ typedef struct span {
     uint32_t bsize;           /* class_size[cls] */
     uint32_t capacity;        /* blocks that fit between data and end */
     uint32_t used;            /* see the invariants above */
-    uint32_t pad0;            /* keeps the pointers 8-aligned */
+    uint32_t recip;           /* ceil(2^32 / bsize), for small_check to divide by */
     struct theap *heap;       /* owner; never changes */
     void *free;               /* local free list, linked through the first word */
     char *bump;               /* next never-used block */
     char *end;                /* past the last whole block */
+    uintptr_t key;            /* the second word of every free block; never changes */
     struct span *next, *prev; /* the heap's avail list of cls, or its empty list */
     /* line 1: other threads' */
     _Alignas(64) _Atomic(uintptr_t) thread_free; /* remote frees | NOTIFIED */
@@ -1074,6 +1116,11 @@ static _Thread_local theap_t *tls_heap __attribute__((tls_model("initial-exec"))
 static theap_t *all_heaps, *orphan_heaps; /* guarded by the lock */
 static inline span_t *span_of(void *p) {
     return (span_t *)((uintptr_t)p & ~(uintptr_t)(SPAN_SIZE - 1));
+}
+
+/* The word that holds the span's key while the block is free (every block has two words). */
+static inline uintptr_t *block_key(void *b) {
+    return (uintptr_t *)b + 1;
 }
 
 __attribute__((noinline)) static void avail_push(theap_t *h, span_t *s) {
@@ -1168,6 +1215,7 @@ static void span_init(theap_t *h, span_t *s, unsigned c) {
     s->cls = (uint16_t)c;
     s->state = SPAN_CURRENT;
     s->bsize = class_size[c];
+    s->recip = (uint32_t)(UINT32_MAX / class_size[c] + 1);
     s->capacity = (uint32_t)((SPAN_SIZE - OVERHEAD - SPAN_HEADER) / class_size[c]);
     s->used = 0;
     s->heap = h;
@@ -1190,6 +1238,7 @@ static span_t *span_new(theap_t *h, unsigned c) {
         span_t *s = p;
         atomic_init(&s->thread_free, 0);
         s->remote_next = NULL;
+        s->key = (key_secret ^ (uintptr_t)s) | 1; /* odd: no pointer the program keeps */
         span_init(h, s, c);
     }
     heap_unlock();
@@ -1205,8 +1254,10 @@ static void span_refill(span_t *s) {
     char *b = s->bump;
     size_t k = (size_t)(s->end - b) / s->bsize;
     if (k > REFILL) k = REFILL;
-    for (size_t i = 0; i + 1 < k; i++) *(void **)(b + i * s->bsize) = b + (i + 1) * s->bsize;
-    *(void **)(b + (k - 1) * s->bsize) = NULL;
+    for (size_t i = 0; i < k; i++) {
+        *(void **)(b + i * s->bsize) = i + 1 < k ? b + (i + 1) * s->bsize : NULL;
+        *block_key(b + i * s->bsize) = s->key;
+    }
     s->free = b;
     s->bump = b + k * s->bsize;
 }
@@ -1238,6 +1289,7 @@ static void *small_alloc_slow(theap_t *h, unsigned c) {
     }
     void *b = s->free;
     s->free = *(void **)b;
+    *block_key(b) = 0;
     s->used++;
     h->requests[c]++;
     return b;
@@ -1255,6 +1307,7 @@ __attribute__((always_inline)) static inline void *small_alloc(size_t n) {
         void *b = s->free;
         if (__builtin_expect(b != NULL, 1)) {
             s->free = *(void **)b;
+            *block_key(b) = 0;
             s->used++;
             h->requests[c]++;
             return b;
@@ -1264,6 +1317,7 @@ __attribute__((always_inline)) static inline void *small_alloc(size_t n) {
 }
 
 __attribute__((noinline)) static void small_free_remote(span_t *s, void *p) {
+    *block_key(p) = s->key;
     uintptr_t old = atomic_load_explicit(&s->thread_free, memory_order_relaxed), new;
     do {
         *(void **)p = (void *)(old & ~NOTIFIED);
@@ -1278,12 +1332,39 @@ __attribute__((noinline)) static void small_free_remote(span_t *s, void *p) {
                                                   memory_order_relaxed));
 }
 
-/* The door for small blocks: checks that p is a block of a live span. */
+/* Is p, which holds its span's key, on the span's free list or thread_free? Only the owner
+ * may ask: it alone rewrites the links. Each walk stops after capacity steps, cycle or not. */
+static bool span_holds_free(span_t *s, void *p) {
+    uint32_t steps = 0;
+    for (void *b = s->free; b != NULL && steps++ < s->capacity; b = *(void **)b)
+        if (b == p) return true;
+    uintptr_t list = atomic_load_explicit(&s->thread_free, memory_order_acquire) & ~NOTIFIED;
+    steps = 0;
+    for (void *b = (void *)list; b != NULL && steps++ < s->capacity; b = *(void **)b)
+        if (b == p) return true;
+    return false;
+}
+
+/* p holds its span's key: it is free, unless the program stored that word itself. The owner
+ * looks on the lists; another thread may not read them, and the key alone convicts. */
+__attribute__((noinline, cold)) static void small_check_free(span_t *s, void *p, const char *op) {
+    if (s->heap != tls_heap || span_holds_free(s, p))
+        die(op, "block not in use (double free or invalid pointer)", p);
+}
+
+/* The door for small blocks: aborts unless p is a block of a live span that the program holds
+ * (as far as the key and, for the owner, bump tell). The offset is divided by bsize with a
+ * multiplication by recip, exact for every offset below 2^32 / bsize >= 2^21. */
 __attribute__((always_inline)) static inline span_t *small_check(void *p, const char *op) {
     span_t *s = span_of(p);
     if (s->magic != SPAN_MAGIC) die(op, "corrupted span header", p);
-    if ((char *)p < (char *)s + SPAN_HEADER || (char *)p >= s->end || (uintptr_t)p % ALIGNMENT)
+    uint64_t off = (uintptr_t)p - ((uintptr_t)s + SPAN_HEADER);
+    if (off >= (uint64_t)(s->end - ((char *)s + SPAN_HEADER)) ||
+        ((off * s->recip) >> 32) * s->bsize != off)
         die(op, "invalid pointer (not a block of its span)", p);
+    if (s->heap == tls_heap && (char *)p >= s->bump)
+        die(op, "invalid pointer (never allocated)", p);
+    if (__builtin_expect(*block_key(p) == s->key, 0)) small_check_free(s, p, op);
     return s;
 }
 
@@ -1294,6 +1375,7 @@ __attribute__((always_inline)) static inline void small_free(span_t *s, void *p)
         return;
     }
     *(void **)p = s->free;
+    *block_key(p) = s->key;
     s->free = p;
     s->used--;
     h->frees[s->cls]++;
@@ -1764,6 +1846,9 @@ static int check_span(span_t *s, uint64_t counted[NCLASSES]) {
         if (b < data || b >= s->bump || (size_t)(b - data) % s->bsize != 0)
             return check_failed("span %p: free-list entry %p is not a used block of it", (void *)s,
                                 (void *)b);
+        if (*block_key(b) != s->key)
+            return check_failed("span %p: free block %p lost its key (written after free?)",
+                                (void *)s, (void *)b);
         if (++nfree > s->capacity)
             return check_failed("span %p: free list longer than capacity (cycle)", (void *)s);
     }
