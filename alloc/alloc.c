@@ -440,17 +440,18 @@ static void fork_child(void) {
     pthread_mutex_init(&heap.lock.mutex, NULL);
 }
 
-/* Reads HEAPLAB_MMAP_THRESHOLD without allocating; anything but plain decimal digits keeps the
- * default, and values beyond MAX_REQUEST saturate. */
-static size_t threshold_from_env(void) {
+/* Reads HEAPLAB_MMAP_THRESHOLD without allocating into *threshold, and says whether it was
+ * given: anything but plain decimal digits is not, and values beyond MAX_REQUEST saturate. */
+static bool threshold_from_env(size_t *threshold) {
     const char *s = getenv("HEAPLAB_MMAP_THRESHOLD");
-    if (s == NULL || *s == '\0') return MMAP_THRESHOLD_DEFAULT;
+    if (s == NULL || *s == '\0') return false;
     size_t v = 0;
     for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9') return MMAP_THRESHOLD_DEFAULT;
+        if (*s < '0' || *s > '9') return false;
         v = v <= MAX_REQUEST / 10 ? v * 10 + (size_t)(*s - '0') : MAX_REQUEST;
     }
-    return v < MAX_REQUEST ? v : MAX_REQUEST;
+    *threshold = v < MAX_REQUEST ? v : MAX_REQUEST;
+    return true;
 }
 
 /* The kernel's random bytes for this process (AT_RANDOM), read without a system call; the
@@ -472,8 +473,8 @@ static void heap_init_slow(void) {
     if (!atomic_load_explicit(&heap_ready, memory_order_relaxed)) {
         long page = sysconf(_SC_PAGESIZE);
         heap.page = page > 0 ? (size_t)page : 4096;
-        heap.mmap_threshold = threshold_from_env();
-        heap.threshold_fixed = getenv("HEAPLAB_MMAP_THRESHOLD") != NULL;
+        heap.mmap_threshold = MMAP_THRESHOLD_DEFAULT;
+        heap.threshold_fixed = threshold_from_env(&heap.mmap_threshold);
         key_secret = random_word();
         classes_init();
         atomic_store_explicit(&heap_ready, true, memory_order_release);
