@@ -1360,9 +1360,8 @@ __attribute__((noinline, cold)) static void small_check_free(span_t *s, void *p,
 __attribute__((always_inline)) static inline span_t *small_block(void *p, const char *op) {
     span_t *s = span_of(p);
     if (s->magic != SPAN_MAGIC) die(op, "corrupted span header", p);
-    uint64_t off = (uintptr_t)p - ((uintptr_t)s + SPAN_HEADER);
-    if (off >= (uint64_t)(s->end - ((char *)s + SPAN_HEADER)) ||
-        (uint32_t)off * s->recip >= s->recip)
+    uintptr_t a = (uintptr_t)p, data = (uintptr_t)s + SPAN_HEADER;
+    if (a < data || a >= (uintptr_t)s->end || (uint32_t)(a - data) * s->recip >= s->recip)
         die(op, "invalid pointer (not a block of its span)", p);
     if (s->heap == tls_heap && (char *)p >= s->bump)
         die(op, "invalid pointer (never allocated)", p);
