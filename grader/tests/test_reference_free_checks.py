@@ -1,6 +1,7 @@
 """The reference allocator's free checks, as its header comment lists them: each misuse in
 fixtures/bad_frees.c aborts with one line naming the call, the pointer and what is wrong, and
-correct frees (across threads, of blocks holding anything) pass. These are the reference's own
+correct frees (across threads, of blocks holding anything) pass; alloc_check_heap() finds a
+write into a freed block. These are the reference's own
 messages: the suite does not ask them of students' allocators."""
 
 import re
@@ -26,7 +27,7 @@ def program():
     no_builtin = ["-fno-builtin-malloc", "-fno-builtin-calloc", "-fno-builtin-realloc", "-fno-builtin-free"]
     subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", "-Ialloc", *no_builtin, "-c", "-o",
                     str(out / "alloc.o"), "alloc/alloc.c"], cwd=ROOT, check=True)
-    subprocess.run(["gcc", "-O1", "-g", "-pthread", *no_builtin, "-o", str(out / "bad_frees"), str(FIXTURE),
+    subprocess.run(["gcc", "-O1", "-g", "-pthread", "-Ialloc", *no_builtin, "-o", str(out / "bad_frees"), str(FIXTURE),
                     str(out / "alloc.o")], cwd=ROOT, check=True)
     return out / "bad_frees"
 
@@ -59,3 +60,10 @@ def test_misuse_aborts_with_one_line(program, scenario, op, what):
 def test_correct_frees_pass(program):
     done = run(program, "fine")
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_heap_check_finds_a_write_after_free(program):
+    done = run(program, "write-after-free")
+    assert (done.returncode, done.stdout) == (0, "alloc_check_heap 0\n")
+    assert re.fullmatch(r"alloc_check_heap: span 0x[0-9a-f]+: free block 0x[0-9a-f]+ lost its key "
+                        r"\(written after free\?\)\n", done.stderr), done.stderr
