@@ -139,7 +139,7 @@
  *       "corrupted span header"                          the span's magic number is gone;
  *       "invalid pointer (not a block of its span)"      not the start of one of its blocks;
  *       "invalid pointer (never allocated)"              a block past all the span has handed
- *                                                        out (checked by the owning thread);
+ *                                                        out;
  *       "block not in use (double free or invalid pointer)"  the block is free: a freed
  *                                                        block holds its span's key (random
  *                                                        per process) in its second word, and
@@ -1027,7 +1027,7 @@ typedef struct span {
     uint32_t recip;           /* ceil(2^32 / bsize): small_block's test for a block start */
     struct theap *heap;       /* owner; never changes */
     void *free;               /* local free list, linked through the first word */
-    char *bump;               /* next never-used block */
+    char *bump;               /* next never-used block (other threads read it: see small_block) */
     char *end;                /* past the last whole block */
     uintptr_t key;            /* the second word of every free block; never changes */
     struct span *next, *prev; /* the heap's avail list of cls, or its empty list */
@@ -1221,7 +1221,7 @@ static void span_init(theap_t *h, span_t *s, unsigned c) {
     s->used = 0;
     s->heap = h;
     s->free = NULL;
-    s->bump = (char *)s + SPAN_HEADER;
+    __atomic_store_n(&s->bump, (char *)s + SPAN_HEADER, __ATOMIC_RELAXED);
     s->end = s->bump + (size_t)s->capacity * class_size[c];
     s->next = s->prev = NULL;
     h->nspans[c]++;
@@ -1260,7 +1260,7 @@ static void span_refill(span_t *s) {
         *block_key(b + i * s->bsize) = s->key;
     }
     s->free = b;
-    s->bump = b + k * s->bsize;
+    __atomic_store_n(&s->bump, b + k * s->bsize, __ATOMIC_RELAXED);
 }
 
 /* The slow path of small_alloc: cur[c] has no free block. */
@@ -1353,18 +1353,28 @@ __attribute__((noinline, cold)) static void small_check_free(span_t *s, void *p,
         die(op, "block not in use (double free or invalid pointer)", p);
 }
 
-/* Aborts unless p is the start of a block of a live span and, when the span is the calling
- * thread's, one it has handed out; returns the span. An offset below 2^16 is a multiple of
- * bsize exactly when its product with recip, modulo 2^32, is below recip (Lemire, Kaser and
- * Kurz, "Faster remainder by direct computation", 2019: exact while 2^32 >= 2^16 * bsize). */
+/* small_block's verdict on p, which is not the start of a block the span has handed out. */
+__attribute__((noinline, cold, noreturn)) static void small_bad_block(span_t *s, void *p,
+                                                                      const char *op) {
+    char *data = (char *)s + SPAN_HEADER;
+    if ((char *)p >= data && (char *)p < s->end && (size_t)((char *)p - data) % s->bsize == 0)
+        die(op, "invalid pointer (never allocated)", p);
+    die(op, "invalid pointer (not a block of its span)", p);
+}
+
+/* Aborts unless p is the start of a block of a live span below its bump pointer; returns the
+ * span. Another thread may read bump as the owner moves it: a block it was given was handed
+ * out after bump passed it, and that hand-over makes the new bump visible. An offset below
+ * 2^16 is a multiple of bsize exactly when its product with recip, modulo 2^32, is below recip
+ * (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019: exact while
+ * 2^32 >= 2^16 * bsize). */
 __attribute__((always_inline)) static inline span_t *small_block(void *p, const char *op) {
     span_t *s = span_of(p);
     if (s->magic != SPAN_MAGIC) die(op, "corrupted span header", p);
     uintptr_t a = (uintptr_t)p, data = (uintptr_t)s + SPAN_HEADER;
-    if (a < data || a >= (uintptr_t)s->end || (uint32_t)(a - data) * s->recip >= s->recip)
-        die(op, "invalid pointer (not a block of its span)", p);
-    if (s->heap == tls_heap && (char *)p >= s->bump)
-        die(op, "invalid pointer (never allocated)", p);
+    if (a < data || a >= (uintptr_t)__atomic_load_n(&s->bump, __ATOMIC_RELAXED) ||
+        (uint32_t)(a - data) * s->recip >= s->recip)
+        small_bad_block(s, p, op);
     return s;
 }
 

@@ -45,6 +45,7 @@ def run(program, scenario):
     ("remote-twice", "free", NOT_IN_USE),
     ("interior", "free", "invalid pointer (not a block of its span)"),
     ("never-allocated", "free", "invalid pointer (never allocated)"),
+    ("never-allocated-remote", "free", "invalid pointer (never allocated)"),
     ("realloc-freed", "realloc", NOT_IN_USE),
     ("usable-size-freed", "malloc_usable_size", NOT_IN_USE),
 ])
