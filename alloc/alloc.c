@@ -991,7 +991,9 @@ static inline unsigned class_of(size_t n) {
  *      +----------------+----------------+-------+-------+-----+-------+-----------+-------+
  *      <----- SPAN_HEADER (192) -------->^ data                        ^ end
  *
- * Invariants of a span s of class c (owner fields read and written by the owner only):
+ * Invariants of a span s of class c (owner fields written by the owner only; other threads
+ * read magic, heap, end, bsize, recip and key, which do not change while they hold a block of
+ * s, and bump, which then only grows):
  *   used == blocks handed out - blocks on the local free list - blocks collected from remote,
  *   so used - |thread_free| == blocks the program holds;
  *   |free| + (end - bump) / bsize + used == capacity;
