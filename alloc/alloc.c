@@ -115,10 +115,10 @@
  *   MMAP_THRESHOLD_DEFAULT                        128 KiB   requests >= this get their own
  *                                                           mapping; the environment
  *                                                           variable HEAPLAB_MMAP_THRESHOLD
- *                                                           (decimal bytes) overrides it,
- *                                                           and then realloc maps nothing
- *                                                           smaller; requests of up to
- *                                                           2 KiB stay in spans
+ *                                                           (decimal digits only: bytes)
+ *                                                           overrides it, and then realloc
+ *                                                           maps nothing smaller; requests
+ *                                                           of up to 2 KiB stay in spans
  *   HEAP_GROW_MIN                                 128 KiB   smallest sbrk growth
  *   HEAP_MMAP_SEGMENT_MIN                         1 MiB     smallest mmap'd heap segment
  *   TRIM_THRESHOLD                                256 KiB   a free top block this large is
