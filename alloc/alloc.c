@@ -115,10 +115,10 @@
  *   MMAP_THRESHOLD_DEFAULT                        128 KiB   requests >= this get their own
  *                                                           mapping; the environment
  *                                                           variable HEAPLAB_MMAP_THRESHOLD
- *                                                           (decimal bytes) overrides it,
- *                                                           and then realloc maps nothing
- *                                                           smaller; requests of up to
- *                                                           2 KiB stay in spans
+ *                                                           (decimal digits only: bytes)
+ *                                                           overrides it, and then realloc
+ *                                                           maps nothing smaller; requests
+ *                                                           of up to 2 KiB stay in spans
  *   HEAP_GROW_MIN                                 128 KiB   smallest sbrk growth
  *   HEAP_MMAP_SEGMENT_MIN                         1 MiB     smallest mmap'd heap segment
  *   TRIM_THRESHOLD                                256 KiB   a free top block this large is
@@ -127,12 +127,35 @@
  *                                                           the heap gives its pages back
  *   EMPTY_CACHE                                   4         empty spans a thread heap keeps
  *   REALLOC_MAP_MIN                               64 KiB    realloc growing past this maps
+ *   SMALL_MAX                                     2 KiB     requests up to this are small
+ *                                                           blocks; a multiple of 16, at
+ *                                                           most 2048 (checked)
  *
  * Checks
- *   Cheap ones always on: every pointer given to free, realloc or malloc_usable_size passes
- *   through user_block(), which aborts with a message on a misaligned pointer, a block that
- *   is not in use (double free) or a header that disagrees with its footer. The full walk
- *   is alloc_check_heap(), which reports instead of aborting.
+ *   Cheap ones always on, for every pointer given to free, realloc or malloc_usable_size. Each
+ *   failure aborts after one line on stderr, "heaplab alloc: free(0x...): WHAT" (or realloc,
+ *   or malloc_usable_size), WHAT being:
+ *     small blocks (in a span, small_block() and small_check()):
+ *       "corrupted span header"                          the span's magic number is gone;
+ *       "invalid pointer (not a block of its span)"      not the start of one of its blocks;
+ *       "invalid pointer (never allocated)"              a block past all the span has handed
+ *                                                        out;
+ *       "block not in use (double free or invalid pointer)"  the block is free: a freed
+ *                                                        block holds its span's key (random
+ *                                                        per process) in its second word, and
+ *                                                        malloc clears it; the owning thread
+ *                                                        confirms a key on the span's free
+ *                                                        lists, another thread trusts it;
+ *     medium and large blocks (user_block()):
+ *       "invalid pointer (misaligned)", "block not in use (double free or invalid pointer)"
+ *       (in-use bit clear), "corrupted block header", "corrupted large block header",
+ *       "block footer disagrees with header (overflow past the block?)".
+ *   So a second free of a block is caught whichever thread made each free, once the first
+ *   one happened before the second; not caught: two frees racing in different threads, a
+ *   second free after the block was allocated again (then it frees a live block), or one
+ *   after a write to the freed block overwrote its key. The full walk is
+ *   alloc_check_heap(), which reports instead of aborting, and also finds a free small
+ *   block whose key was overwritten (a write after free).
  */
 
 #ifndef _GNU_SOURCE
@@ -152,6 +175,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
 #include <unistd.h>
@@ -390,6 +414,7 @@ static struct {
 } heap = {.lock = LOCK_INITIALIZER};
 
 static atomic_bool heap_ready;   /* page and mmap_threshold are set (release/acquire) */
+static uintptr_t key_secret;     /* written once by heap_init, like page: see span_t.key */
 static atomic_int fork_handlers; /* 0: not registered, 1: registering or registered */
 
 static void heap_lock(void) {
@@ -415,17 +440,27 @@ static void fork_child(void) {
     pthread_mutex_init(&heap.lock.mutex, NULL);
 }
 
-/* Reads HEAPLAB_MMAP_THRESHOLD without allocating; anything but plain decimal digits keeps the
- * default, and values beyond MAX_REQUEST saturate. */
-static size_t threshold_from_env(void) {
+/* Reads HEAPLAB_MMAP_THRESHOLD without allocating into *threshold, and says whether it was
+ * given: anything but plain decimal digits is not, and values beyond MAX_REQUEST saturate. */
+static bool threshold_from_env(size_t *threshold) {
     const char *s = getenv("HEAPLAB_MMAP_THRESHOLD");
-    if (s == NULL || *s == '\0') return MMAP_THRESHOLD_DEFAULT;
+    if (s == NULL || *s == '\0') return false;
     size_t v = 0;
     for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9') return MMAP_THRESHOLD_DEFAULT;
+        if (*s < '0' || *s > '9') return false;
         v = v <= MAX_REQUEST / 10 ? v * 10 + (size_t)(*s - '0') : MAX_REQUEST;
     }
-    return v < MAX_REQUEST ? v : MAX_REQUEST;
+    *threshold = v < MAX_REQUEST ? v : MAX_REQUEST;
+    return true;
+}
+
+/* The kernel's random bytes for this process (AT_RANDOM), read without a system call; the
+ * address of a static, which ASLR moves, when there are none. */
+static uintptr_t random_word(void) {
+    const unsigned char *r = (const unsigned char *)getauxval(AT_RANDOM);
+    uintptr_t w = (uintptr_t)&key_secret;
+    if (r != NULL) memcpy(&w, r + sizeof w, sizeof w);
+    return w;
 }
 
 static void classes_init(void);
@@ -438,8 +473,9 @@ static void heap_init_slow(void) {
     if (!atomic_load_explicit(&heap_ready, memory_order_relaxed)) {
         long page = sysconf(_SC_PAGESIZE);
         heap.page = page > 0 ? (size_t)page : 4096;
-        heap.mmap_threshold = threshold_from_env();
-        heap.threshold_fixed = getenv("HEAPLAB_MMAP_THRESHOLD") != NULL;
+        heap.mmap_threshold = MMAP_THRESHOLD_DEFAULT;
+        heap.threshold_fixed = threshold_from_env(&heap.mmap_threshold);
+        key_secret = random_word();
         classes_init();
         atomic_store_explicit(&heap_ready, true, memory_order_release);
     }
@@ -909,10 +945,13 @@ static void *large_resize(block_t *b, size_t n) {
  */
 
 #define NCLASSES 64
-/* Requests up to SMALL_MAX (a class size, at most 2048) are small blocks. */
+/* Requests up to SMALL_MAX (a multiple of 16, at most 2048) are small blocks. */
 #ifndef SMALL_MAX
 #define SMALL_MAX ((size_t)2048)
 #endif
+_Static_assert(SMALL_MAX <= 2048, "SMALL_MAX above 2048, the largest size class");
+_Static_assert(SMALL_MAX % 16 == 0, "SMALL_MAX not a multiple of 16: class_of() would read past "
+                                    "class_index[]");
 
 static const uint32_t class_size[NCLASSES] = {
     16,   32,   48,   64,   80,   96,   112,  128,  144,  160,  176,  192,  208,  224,  240,  256,
@@ -952,10 +991,15 @@ static inline unsigned class_of(size_t n) {
  *      +----------------+----------------+-------+-------+-----+-------+-----------+-------+
  *      <----- SPAN_HEADER (192) -------->^ data                        ^ end
  *
- * Invariants of a span s of class c (owner fields read and written by the owner only):
+ * Invariants of a span s of class c (owner fields written by the owner only; other threads
+ * read magic, heap, end, bsize, recip and key, which do not change while they hold a block of
+ * s, and bump, which then only grows):
  *   used == blocks handed out - blocks on the local free list - blocks collected from remote,
  *   so used - |thread_free| == blocks the program holds;
  *   |free| + (end - bump) / bsize + used == capacity;
+ *   every block on free or thread_free holds key in its second word, and malloc clears that
+ *   word as it hands a block out, so a block the program holds has the key only if the
+ *   program wrote it there (key is the span's address mixed with random bits);
  *   bit (s >> SPAN_SHIFT) of the span map is set exactly while s is a live span.
  * The remote fields live on their own cache line so that other threads' frees do not slow the
  * owner's fast path. thread_free is a stack of blocks freed by other threads, pushed with
@@ -982,11 +1026,12 @@ typedef struct span {
     uint32_t bsize;           /* class_size[cls] */
     uint32_t capacity;        /* blocks that fit between data and end */
     uint32_t used;            /* see the invariants above */
-    uint32_t pad0;            /* keeps the pointers 8-aligned */
+    uint32_t recip;           /* ceil(2^32 / bsize): small_block's test for a block start */
     struct theap *heap;       /* owner; never changes */
     void *free;               /* local free list, linked through the first word */
-    char *bump;               /* next never-used block */
+    char *bump;               /* next never-used block (other threads read it: see small_block) */
     char *end;                /* past the last whole block */
+    uintptr_t key;            /* the second word of every free block; never changes */
     struct span *next, *prev; /* the heap's avail list of cls, or its empty list */
     /* line 1: other threads' */
     _Alignas(64) _Atomic(uintptr_t) thread_free; /* remote frees | NOTIFIED */
@@ -1074,6 +1119,11 @@ static _Thread_local theap_t *tls_heap __attribute__((tls_model("initial-exec"))
 static theap_t *all_heaps, *orphan_heaps; /* guarded by the lock */
 static inline span_t *span_of(void *p) {
     return (span_t *)((uintptr_t)p & ~(uintptr_t)(SPAN_SIZE - 1));
+}
+
+/* The word that holds the span's key while the block is free (every block has two words). */
+static inline uintptr_t *block_key(void *b) {
+    return (uintptr_t *)b + 1;
 }
 
 __attribute__((noinline)) static void avail_push(theap_t *h, span_t *s) {
@@ -1168,11 +1218,12 @@ static void span_init(theap_t *h, span_t *s, unsigned c) {
     s->cls = (uint16_t)c;
     s->state = SPAN_CURRENT;
     s->bsize = class_size[c];
+    s->recip = (uint32_t)(UINT32_MAX / class_size[c] + 1);
     s->capacity = (uint32_t)((SPAN_SIZE - OVERHEAD - SPAN_HEADER) / class_size[c]);
     s->used = 0;
     s->heap = h;
     s->free = NULL;
-    s->bump = (char *)s + SPAN_HEADER;
+    __atomic_store_n(&s->bump, (char *)s + SPAN_HEADER, __ATOMIC_RELAXED);
     s->end = s->bump + (size_t)s->capacity * class_size[c];
     s->next = s->prev = NULL;
     h->nspans[c]++;
@@ -1190,6 +1241,7 @@ static span_t *span_new(theap_t *h, unsigned c) {
         span_t *s = p;
         atomic_init(&s->thread_free, 0);
         s->remote_next = NULL;
+        s->key = (key_secret ^ (uintptr_t)s) | 1; /* odd: no pointer the program keeps */
         span_init(h, s, c);
     }
     heap_unlock();
@@ -1205,10 +1257,12 @@ static void span_refill(span_t *s) {
     char *b = s->bump;
     size_t k = (size_t)(s->end - b) / s->bsize;
     if (k > REFILL) k = REFILL;
-    for (size_t i = 0; i + 1 < k; i++) *(void **)(b + i * s->bsize) = b + (i + 1) * s->bsize;
-    *(void **)(b + (k - 1) * s->bsize) = NULL;
+    for (size_t i = 0; i < k; i++) {
+        *(void **)(b + i * s->bsize) = i + 1 < k ? b + (i + 1) * s->bsize : NULL;
+        *block_key(b + i * s->bsize) = s->key;
+    }
     s->free = b;
-    s->bump = b + k * s->bsize;
+    __atomic_store_n(&s->bump, b + k * s->bsize, __ATOMIC_RELAXED);
 }
 
 /* The slow path of small_alloc: cur[c] has no free block. */
@@ -1238,6 +1292,7 @@ static void *small_alloc_slow(theap_t *h, unsigned c) {
     }
     void *b = s->free;
     s->free = *(void **)b;
+    *block_key(b) = 0;
     s->used++;
     h->requests[c]++;
     return b;
@@ -1255,6 +1310,7 @@ __attribute__((always_inline)) static inline void *small_alloc(size_t n) {
         void *b = s->free;
         if (__builtin_expect(b != NULL, 1)) {
             s->free = *(void **)b;
+            *block_key(b) = 0;
             s->used++;
             h->requests[c]++;
             return b;
@@ -1264,6 +1320,7 @@ __attribute__((always_inline)) static inline void *small_alloc(size_t n) {
 }
 
 __attribute__((noinline)) static void small_free_remote(span_t *s, void *p) {
+    *block_key(p) = s->key;
     uintptr_t old = atomic_load_explicit(&s->thread_free, memory_order_relaxed), new;
     do {
         *(void **)p = (void *)(old & ~NOTIFIED);
@@ -1278,12 +1335,55 @@ __attribute__((noinline)) static void small_free_remote(span_t *s, void *p) {
                                                   memory_order_relaxed));
 }
 
-/* The door for small blocks: checks that p is a block of a live span. */
-__attribute__((always_inline)) static inline span_t *small_check(void *p, const char *op) {
+/* Is p, which holds its span's key, on the span's free list or thread_free? Only the owner
+ * may ask: it alone rewrites the links. Each walk stops after capacity steps, cycle or not. */
+static bool span_holds_free(span_t *s, void *p) {
+    uint32_t steps = 0;
+    for (void *b = s->free; b != NULL && steps++ < s->capacity; b = *(void **)b)
+        if (b == p) return true;
+    uintptr_t list = atomic_load_explicit(&s->thread_free, memory_order_acquire) & ~NOTIFIED;
+    steps = 0;
+    for (void *b = (void *)list; b != NULL && steps++ < s->capacity; b = *(void **)b)
+        if (b == p) return true;
+    return false;
+}
+
+/* p holds its span's key: it is free, unless the program stored that word itself. The owner
+ * looks on the lists; another thread may not read them, and the key alone convicts. */
+__attribute__((noinline, cold)) static void small_check_free(span_t *s, void *p, const char *op) {
+    if (s->heap != tls_heap || span_holds_free(s, p))
+        die(op, "block not in use (double free or invalid pointer)", p);
+}
+
+/* small_block's verdict on p, which is not the start of a block the span has handed out. */
+__attribute__((noinline, cold, noreturn)) static void small_bad_block(span_t *s, void *p,
+                                                                      const char *op) {
+    char *data = (char *)s + SPAN_HEADER;
+    if ((char *)p >= data && (char *)p < s->end && (size_t)((char *)p - data) % s->bsize == 0)
+        die(op, "invalid pointer (never allocated)", p);
+    die(op, "invalid pointer (not a block of its span)", p);
+}
+
+/* Aborts unless p is the start of a block of a live span below its bump pointer; returns the
+ * span. Another thread may read bump as the owner moves it: a block it was given was handed
+ * out after bump passed it, and that hand-over makes the new bump visible. An offset below
+ * 2^16 is a multiple of bsize exactly when its product with recip, modulo 2^32, is below recip
+ * (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019: exact while
+ * 2^32 >= 2^16 * bsize). */
+__attribute__((always_inline)) static inline span_t *small_block(void *p, const char *op) {
     span_t *s = span_of(p);
     if (s->magic != SPAN_MAGIC) die(op, "corrupted span header", p);
-    if ((char *)p < (char *)s + SPAN_HEADER || (char *)p >= s->end || (uintptr_t)p % ALIGNMENT)
-        die(op, "invalid pointer (not a block of its span)", p);
+    uintptr_t a = (uintptr_t)p, data = (uintptr_t)s + SPAN_HEADER;
+    if (a < data || a >= (uintptr_t)__atomic_load_n(&s->bump, __ATOMIC_RELAXED) ||
+        (uint32_t)(a - data) * s->recip >= s->recip)
+        small_bad_block(s, p, op);
+    return s;
+}
+
+/* The door for small blocks: small_block(), and p must not be free. */
+static span_t *small_check(void *p, const char *op) {
+    span_t *s = small_block(p, op);
+    if (*block_key(p) == s->key) small_check_free(s, p, op);
     return s;
 }
 
@@ -1294,6 +1394,7 @@ __attribute__((always_inline)) static inline void small_free(span_t *s, void *p)
         return;
     }
     *(void **)p = s->free;
+    *block_key(p) = s->key;
     s->free = p;
     s->used--;
     h->frees[s->cls]++;
@@ -1489,6 +1590,13 @@ void *malloc(size_t n) {
     return p;
 }
 
+/* free's path for a small block that holds its span's key: kept out of line, with the call
+ * it makes, so that free's fast path saves no registers. */
+__attribute__((noinline, cold)) static void small_free_suspect(span_t *s, void *p) {
+    small_check_free(s, p, "free");
+    small_free(s, p);
+}
+
 __attribute__((noinline)) static void free_big(void *p) {
     free_block(user_block(p, "free"));
 }
@@ -1496,7 +1604,11 @@ __attribute__((noinline)) static void free_big(void *p) {
 void free(void *p) {
     if (p == NULL) return;
     if (__builtin_expect(span_map_test((uintptr_t)p), 1)) {
-        small_free(small_check(p, "free"), p);
+        span_t *s = small_block(p, "free");
+        if (__builtin_expect(*block_key(p) == s->key, 0))
+            small_free_suspect(s, p);
+        else
+            small_free(s, p);
         return;
     }
     free_big(p);
@@ -1764,6 +1876,9 @@ static int check_span(span_t *s, uint64_t counted[NCLASSES]) {
         if (b < data || b >= s->bump || (size_t)(b - data) % s->bsize != 0)
             return check_failed("span %p: free-list entry %p is not a used block of it", (void *)s,
                                 (void *)b);
+        if (*block_key(b) != s->key)
+            return check_failed("span %p: free block %p lost its key (written after free?)",
+                                (void *)s, (void *)b);
         if (++nfree > s->capacity)
             return check_failed("span %p: free list longer than capacity (cycle)", (void *)s);
     }
