@@ -22,6 +22,13 @@ else
 SLOT    ?= $(BUILD)/slots/$(subst /,_,$(abspath $(ALLOC)))
 endif
 
+# The debugging layer beside the slot's file joins the slot: a dmalloc.c (or .cc, .cpp) in the
+# same folder, as alloc/dmalloc.c, the reference's, sits beside alloc/alloc.c. Its object goes
+# into liballoc.a and alloc.so unless the slot's file is itself a layer (ALLOC=dmalloc.cc) or
+# defines dmalloc_malloc (a student's alloc.c with everything). A course grading allocators
+# alone deletes alloc/dmalloc.c, or grades from a folder without one.
+DMALLOC := $(if $(filter dmalloc.%,$(notdir $(ALLOC))),,$(firstword $(wildcard $(addprefix $(dir $(ALLOC))dmalloc.,c cc cpp))))
+
 # The project's own C: strict.
 CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g
 # The slot: a student's file is graded, not linted, so warnings do not stop the build. As
@@ -57,7 +64,8 @@ PRELOAD_NAMES := $(basename $(notdir $(shell grep -l '^//@ mode:.*preload' $(TES
 PRELOAD_TESTS := $(PRELOAD_NAMES:%=$(TEST_BUILD)/%)
 STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT_TESTS)/%)
 
-HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o
+HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
+           $(BUILD)/harness/libbase_allocator.pic.a
 
 .PHONY: all test check units deps deps-check alloc-exists harness slot tests gdb valgrind clean format lint image ubsan
 .DELETE_ON_ERROR:
@@ -106,6 +114,12 @@ $(BUILD)/harness/test_runtime.o: harness/test_runtime.c harness/test_runtime.h |
 $(BUILD)/harness/base_allocator.o: harness/base_allocator.c alloc/dmalloc.h | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -pthread -c -o $@ $<
 
+# The same in alloc.so, whose layer calls base_malloc: a program run under LD_PRELOAD defines
+# none. An archive, so that only a slot that calls base_malloc and defines none takes it.
+$(BUILD)/harness/libbase_allocator.pic.a: harness/base_allocator.c alloc/dmalloc.h | $(BUILD)/harness
+	$(CC) $(CFLAGS_STRICT) -pthread -fPIC -c -o $(@:.a=.o) $<
+	@rm -f $@ && ar rcs $@ $(@:.a=.o)
+
 # ---- the slot --------------------------------------------------------------------------------
 # A slot that does not compile is graded, not crashed on: the compiler's messages go to
 # $(SLOT)/compile.log, which the grader puts at the top of the report. The plain object's
@@ -115,26 +129,49 @@ $(BUILD)/harness/base_allocator.o: harness/base_allocator.c alloc/dmalloc.h | $(
 # write compile.log at once.
 slot: $(SLOT)/liballoc.a $(SLOT)/alloc.so
 
-SLOT_COMPILE = $(if $(filter %.cc %.cpp,$(ALLOC)),$(CXX) $(SLOT_CXXFLAGS),$(CC) $(SLOT_CFLAGS))
-SHARED_FAILED = { { test ! -f $(SLOT)/alloc.log || cat $(SLOT)/alloc.log; \
-                    echo "building alloc.so (-fPIC, for LD_PRELOAD):"; cat $(SLOT)/shared.log; } \
+COMPILE_FOR   = $(if $(filter %.cc %.cpp,$(1)),$(CXX) $(SLOT_CXXFLAGS),$(CC) $(SLOT_CFLAGS))
+SLOT_COMPILE  = $(call COMPILE_FOR,$(ALLOC))
+SLOT_LINK     = $(call COMPILE_FOR,$(ALLOC) $(DMALLOC))
+SLOT_SOURCES := $(ALLOC) $(DMALLOC)
+SLOT_HEADERS := $(wildcard alloc/*.h alloc/handout/*)
+SLOT_LOGS     = for log in $(SLOT)/alloc.log $(DMALLOC:%=$(SLOT)/dmalloc.log); do test ! -f $$log || cat $$log; done
+SHARED_FAILED = { { $(SLOT_LOGS); echo "building alloc.so (-fPIC, for LD_PRELOAD):"; cat $(SLOT)/shared.log; } \
                   >$(SLOT)/compile.log; cat $(SLOT)/shared.log >&2; exit 1; }
+# The objects of the slot from its file's object $(1) and the layer's $(2): the layer's when
+# there is one and the file does not define the layer itself.
+SLOT_OBJECTS  = $(1) $(if $(DMALLOC),$$(nm -g --defined-only $(1) | grep -q ' dmalloc_malloc$$' || echo $(2)))
 
-$(SLOT)/alloc.o: $(ALLOC) $(wildcard alloc/*.h alloc/handout/*) | $(SLOT)/tests
+# Which files make the slot: a layer deleted or added since the last build relinks it.
+$(SLOT)/sources: FORCE | $(SLOT)/tests
+	@echo '$(SLOT_SOURCES)' | cmp -s - $@ || echo '$(SLOT_SOURCES)' >$@
+.PHONY: FORCE
+
+$(SLOT)/alloc.o: $(ALLOC) $(SLOT_HEADERS) | $(SLOT)/tests
 	@$(SLOT_COMPILE) -MMD -MP -c -o $@ $< 2>$(SLOT)/alloc.log; status=$$?; \
 	  cp $(SLOT)/alloc.log $(SLOT)/compile.log; cat $(SLOT)/alloc.log >&2; exit $$status
 
-$(SLOT)/alloc.pic.o: $(ALLOC) $(wildcard alloc/*.h alloc/handout/*) | $(SLOT)/tests $(SLOT)/alloc.o
+$(SLOT)/alloc.pic.o: $(ALLOC) $(SLOT_HEADERS) | $(SLOT)/tests $(SLOT)/alloc.o $(DMALLOC:%=$(SLOT)/dmalloc.o)
 	@$(SLOT_COMPILE) -MMD -MP -fPIC -c -o $@ $< 2>$(SLOT)/shared.log || $(SHARED_FAILED)
 
-# What the slot's file includes (a zoo member includes the reference) rebuilds it when changed.
--include $(SLOT)/alloc.d $(SLOT)/alloc.pic.d
+# The layer compiles after the slot's file, so that its messages follow the file's in
+# compile.log, and its shared object after the file's, which shares shared.log.
+$(SLOT)/dmalloc.o: $(DMALLOC) $(SLOT_HEADERS) | $(SLOT)/tests $(SLOT)/alloc.o
+	@$(call COMPILE_FOR,$(DMALLOC)) -MMD -MP -c -o $@ $< 2>$(SLOT)/dmalloc.log; status=$$?; \
+	  $(SLOT_LOGS) >$(SLOT)/compile.log; cat $(SLOT)/dmalloc.log >&2; exit $$status
 
-$(SLOT)/liballoc.a: $(SLOT)/alloc.o
-	@rm -f $@ && ar rcs $@ $<
+$(SLOT)/dmalloc.pic.o: $(DMALLOC) $(SLOT_HEADERS) | $(SLOT)/tests $(SLOT)/alloc.pic.o
+	@$(call COMPILE_FOR,$(DMALLOC)) -MMD -MP -fPIC -c -o $@ $< 2>$(SLOT)/shared.log || $(SHARED_FAILED)
 
-$(SLOT)/alloc.so: $(SLOT)/alloc.pic.o
-	@$(SLOT_COMPILE) -shared -o $@ $< -ldl 2>$(SLOT)/shared.log || $(SHARED_FAILED)
+# What the slot's files include (a zoo member includes the reference) rebuilds them when changed.
+-include $(SLOT)/alloc.d $(SLOT)/alloc.pic.d $(if $(DMALLOC),$(SLOT)/dmalloc.d $(SLOT)/dmalloc.pic.d)
+
+$(SLOT)/liballoc.a: $(SLOT)/alloc.o $(DMALLOC:%=$(SLOT)/dmalloc.o) $(SLOT)/sources
+	@rm -f $@ && ar rcs $@ $(call SLOT_OBJECTS,$(SLOT)/alloc.o,$(SLOT)/dmalloc.o)
+
+$(SLOT)/alloc.so: $(SLOT)/alloc.pic.o $(DMALLOC:%=$(SLOT)/dmalloc.pic.o) $(SLOT)/sources \
+                  $(BUILD)/harness/libbase_allocator.pic.a
+	@$(SLOT_LINK) -shared -o $@ $(call SLOT_OBJECTS,$(SLOT)/alloc.pic.o,$(SLOT)/dmalloc.pic.o) \
+	  $(BUILD)/harness/libbase_allocator.pic.a -ldl 2>$(SLOT)/shared.log || $(SHARED_FAILED)
 	@cat $(SLOT)/shared.log >&2
 
 # ---- test programs ---------------------------------------------------------------------------
@@ -167,7 +204,7 @@ $(TEST_BUILD)/%: $(TEST_BUILD)/%.o $(BUILD)/harness/test_runtime.o $(BUILD)/harn
 
 $(SLOT_TESTS)/%: $(TEST_BUILD)/%.o $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
                  $(SLOT)/liballoc.a
-	@$(if $(filter %.cc %.cpp,$(ALLOC)),$(CXX),$(TEST_LINK)) -o $@ $^ $(TEST_LDLIBS) 2>$@.log || { cat $@.log >&2; exit 1; }
+	@$(if $(filter %.cc %.cpp,$(SLOT_SOURCES)),$(CXX),$(TEST_LINK)) -o $@ $^ $(TEST_LDLIBS) 2>$@.log || { cat $@.log >&2; exit 1; }
 
 $(sort $(BUILD)/harness $(BUILD)/tests $(TEST_BUILD) $(SLOT)/tests $(SLOT_TESTS)):
 	@mkdir -p $@
@@ -224,9 +261,10 @@ $(BUILD)/bench/workloads: harness/bench/workloads.c
 DMALLOC_BENCH := dmalloc_sites dmalloc_heavy
 .PHONY: bench-dmalloc
 
-$(SLOT)/bench/dmalloc_%: harness/bench/dmalloc_%.c harness/bench/timing.h alloc/dmalloc.h $(SLOT)/liballoc.a
+$(SLOT)/bench/dmalloc_%: harness/bench/dmalloc_%.c harness/bench/timing.h alloc/dmalloc.h $(SLOT)/liballoc.a \
+                         $(BUILD)/harness/base_allocator.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_STRICT) -pthread -Ialloc -o $@ $< $(SLOT)/liballoc.a
+	$(CC) $(CFLAGS_STRICT) -pthread -Ialloc -o $@ $< $(SLOT)/liballoc.a $(BUILD)/harness/base_allocator.o
 
 bench-dmalloc: alloc-exists
 	@$(MAKE) --no-print-directory slot $(DMALLOC_BENCH:%=$(SLOT)/bench/%)
@@ -284,7 +322,7 @@ ZOO_SOURCES := $(filter-out %/does_not_compile.c,$(wildcard grader/tests/zoo/*.c
 lint:
 	@for cc in gcc clang; do \
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c harness/base_allocator.c \
-	    alloc/alloc.c || exit 1; \
+	    alloc/alloc.c alloc/dmalloc.c || exit 1; \
 	  for t in $(TEST_SOURCES); do $$cc $(TEST_CFLAGS) -Werror -fsyntax-only $$t || exit 1; done; \
 	  for z in $(ZOO_SOURCES); do $$cc $(CFLAGS_STRICT) -Ialloc -fsyntax-only $$z || exit 1; done; \
 	done

@@ -92,12 +92,20 @@ START_TEST(test_freed_blocks_reused_in_random_order) {
 }
 END_TEST
 
-/* A request takes a free block only from a class whose every block fits it. */
 START_TEST(test_a_freed_block_too_small_is_not_reused) {
     void *small = base_malloc(100);
     base_free(small);
-    for (int i = 0; i < 100; i++) ck_assert_ptr_ne(base_malloc(100), small);
+    for (int i = 0; i < 100; i++) ck_assert_ptr_ne(base_malloc(101), small);
     ck_assert_ptr_eq(base_malloc(64), small);
+}
+END_TEST
+
+/* A program that frees and allocates one size in a loop, of any size, reuses its blocks
+ * instead of growing the heap without bound. */
+START_TEST(test_a_freed_block_of_the_same_size_is_reused) {
+    void *freed = base_malloc(100);
+    base_free(freed);
+    ck_assert_ptr_eq(base_malloc(100), freed);
 }
 END_TEST
 
@@ -214,6 +222,7 @@ static Suite *base_allocator_suite(void) {
     tcase_add_test(blocks, test_blocks_are_aligned_and_usable);
     tcase_add_test(blocks, test_freed_blocks_reused_in_random_order);
     tcase_add_test(blocks, test_a_freed_block_too_small_is_not_reused);
+    tcase_add_test(blocks, test_a_freed_block_of_the_same_size_is_reused);
     tcase_add_test(blocks, test_freed_memory_never_written);
     tcase_add_test(blocks, test_freed_memory_never_given_back);
     suite_add_tcase(s, blocks);
