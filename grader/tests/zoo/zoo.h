@@ -1,4 +1,5 @@
-/* zoo.h - the base of every broken allocator in the zoo: the reference allocator, renamed.
+/* zoo.h - the base of every broken allocator in the zoo: the reference allocator and the
+ * reference debugging layer, renamed.
  *
  * A zoo member is the reference allocator with exactly one bug, so that the tests it loses are
  * the tests that catch that bug and no others. It defines ZOO_OWN_<FUNCTION> for each public
@@ -7,7 +8,10 @@
  *
  * The debugging interface (dmalloc.h) works the same way: ZOO_OWN_DMALLOC_FREE, then
  * dmalloc_free defined by the member, calling ref_dmalloc_free. A member may also use the
- * reference's static helpers (dm_*), since the reference is compiled into the same file.
+ * reference's static helpers (dm_*), since the reference is compiled into the same file. Here
+ * the layer stands on the reference allocator itself rather than on base_malloc, whose malloc
+ * would be the member's: so a bug in a member's malloc costs the malloc tests alone, and a bug
+ * in its layer the layer's tests alone.
  */
 #ifndef HEAPLAB_ZOO_H
 #define HEAPLAB_ZOO_H
@@ -31,6 +35,11 @@
 #define dmalloc_print_leak_report         ref_dmalloc_print_leak_report
 #define dmalloc_print_heavy_hitter_report ref_dmalloc_print_heavy_hitter_report
 #include "../../../alloc/alloc.c"
+#define base_malloc ref_malloc
+#define base_free   ref_free
+#include "../../../alloc/dmalloc.c"
+#undef base_malloc
+#undef base_free
 #undef dmalloc_malloc
 #undef dmalloc_free
 #undef dmalloc_calloc
