@@ -99,7 +99,7 @@ harness: $(HARNESS)
 $(BUILD)/harness/runner: harness/runner.c | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -o $@ $<
 
-$(BUILD)/harness/test_runtime.o: harness/test_runtime.c harness/test_runtime.h | $(BUILD)/harness
+$(BUILD)/harness/test_runtime.o: harness/test_runtime.c harness/test_runtime.h alloc/alloc.h | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -pthread -c -o $@ $<
 
 # CS61's base_malloc/base_free (alloc/dmalloc.h), for debugging layers built on another allocator.
