@@ -30,7 +30,7 @@ CATEGORIES = (
     "errors boundary leaks heavy-hitters heap-report performance"
 ).split()
 MODES = ("static", "preload")
-# Optional interfaces (SPEC 3.2) and a symbol whose presence shows the slot defines each.
+# Optional interfaces (docs/slot.md) and a symbol whose presence shows the slot defines each.
 INTERFACES = {
     "aligned": ("posix_memalign", "aligned_alloc", "memalign", "malloc_usable_size"),
     "dmalloc": ("dmalloc_malloc", "dmalloc_free", "dmalloc_get_statistics"),
