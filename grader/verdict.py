@@ -117,7 +117,7 @@ def judge(test, result):
         return _timeout(test, result)
     if status == "output-limit":
         # The runner reads on past the limit and stops only a flood (docs/results.md).
-        killed = "; killed" if (result.get("message") or "").endswith("killed") else ""
+        killed = "; killed" if result.get("killed") else ""
         return Verdict(OUTPUT_LIMIT, f"output limit exceeded ({result['output_bytes']} bytes){killed}")
     if _cpu_limit_death(result):
         return _cpu_timeout(result)

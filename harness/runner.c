@@ -747,6 +747,7 @@ struct result {
     size_t notes_len;
     char *running[MAX_RUNNING]; /* on a timeout, the command lines still running */
     size_t n_running;
+    bool killed;   /* the runner killed the test before its leader ended (deadline, flood) */
     char *message; /* NULL, or the runner's one-line explanation */
 };
 
@@ -807,6 +808,7 @@ static char *format_seconds(double seconds) {
 /* The status, in order of precedence: the runner's own kills first, then how the leader
    ended. Verdicts are the grader's (grader/verdict.py), from these facts. */
 static void decide(struct result *r, enum ending ending, int wait_status, const struct options *o) {
+    r->killed = ending == DEADLINE || ending == OUTPUT_EXCEEDED;
     if (ending == DEADLINE) {
         char *seconds = format_seconds(o->timeout);
         r->status = TIMEOUT;
@@ -1052,7 +1054,7 @@ static void print_result(FILE *f, const struct options *o, const struct result *
         if (i > 0) fputs(", ", f);
         json_text_or_null(f, r->running[i]);
     }
-    fputs("], \"message\": ", f);
+    fprintf(f, "], \"killed\": %s, \"message\": ", r->killed ? "true" : "false");
     json_text_or_null(f, r->message);
     fputs("}\n", f);
 }

@@ -15,7 +15,8 @@ def result(**facts):
     """A runner result: a clean exit printing `ok`, with `facts` changed."""
     base = {"status": "exited", "exit_code": 0, "signal": None, "signal_description": None,
             "wall_time": 0.01, "cpu_time": 0.01, "cpu_limit": [11, 12], "output": "ok\n",
-            "output_bytes": 3, "output_truncated": False, "notes": [], "still_running": [], "message": None}
+            "output_bytes": 3, "output_truncated": False, "notes": [], "still_running": [], "killed": False,
+            "message": None}
     return {**base, **facts}
 
 
@@ -36,7 +37,7 @@ ROWS = {
     "a SIGKILL below the CPU limit": (
         signaled("SIGKILL", "Killed", cpu_time=3.0), {}, V.CRASHED, "Received signal SIGKILL"),
     "the wall clock ran out": (
-        result(status="timeout", exit_code=None, still_running=["./001 x"]), {}, V.TIMEOUT,
+        result(status="timeout", exit_code=None, still_running=["./001 x"], killed=True), {}, V.TIMEOUT,
         "still running after 10 s; killed"),
     "the CPU soft limit (SIGXCPU)": (
         signaled("SIGXCPU", "CPU time limit exceeded", cpu_time=11.0), {}, V.TIMEOUT, "(cpu)"),
@@ -49,7 +50,7 @@ ROWS = {
         {}, V.OUTPUT_LIMIT, "output limit exceeded (2000000 bytes)"),
     "a flood, killed": (
         result(status="output-limit", exit_code=None, output_bytes=9_000_000, output_truncated=True,
-               message="output exceeded 1048576 bytes (9000000 written); process group killed"),
+               killed=True, message="output exceeded 1048576 bytes (9000000 written); process group killed"),
         {}, V.OUTPUT_LIMIT, "(9000000 bytes); killed"),
     "a program that could not be run": (
         result(status="exec-failed", exit_code=None, message="cannot run ./001: Permission denied"),

@@ -203,13 +203,22 @@ END_TEST
 
 START_TEST(test_keys_in_order_on_one_line) {
     static const char *const keys[] = {
-        "{\"name\": \"sh\", ",   "\"argv\": [\"/bin/sh\", \"-c\", \"true\"], ",
-        "\"status\": ",          "\"exit_code\": 0, ",
-        "\"signal\": ",          "\"signal_description\": ",
-        "\"wall_time\": ",       "\"cpu_time\": ",
-        "\"max_rss_kb\": ",      "\"output\": \"\", ",
-        "\"output_bytes\": 0, ", "\"output_truncated\": false, ",
-        "\"notes\": [], ",       "\"still_running\": [], ",
+        "{\"name\": \"sh\", ",
+        "\"argv\": [\"/bin/sh\", \"-c\", \"true\"], ",
+        "\"status\": ",
+        "\"exit_code\": 0, ",
+        "\"signal\": ",
+        "\"signal_description\": ",
+        "\"wall_time\": ",
+        "\"cpu_time\": ",
+        "\"cpu_limit\": [",
+        "\"max_rss_kb\": ",
+        "\"output\": \"\", ",
+        "\"output_bytes\": 0, ",
+        "\"output_truncated\": false, ",
+        "\"notes\": [], ",
+        "\"still_running\": [], ",
+        "\"killed\": false, ",
         "\"message\": null}\n",
     };
     struct run r = RUN_SH("true");
@@ -242,8 +251,8 @@ START_TEST(test_timeout_kills_the_group) {
     struct run r = RUN_SH("sleep 100 & sleep 100", "--timeout", "1");
     ck_assert_has(r.json, "\"status\": \"timeout\", \"exit_code\": null, \"signal\": null, "
                           "\"signal_description\": null");
-    ck_assert_has(r.json, "\"message\": \"timed out after 1.0 s (wall clock); process group "
-                          "killed\"");
+    ck_assert_has(r.json, "\"killed\": true, \"message\": \"timed out after 1.0 s (wall clock); "
+                          "process group killed\"");
     ck_assert_double_lt(r.seconds, 2.0);
     double wall = json_number(r.json, "wall_time");
     ck_assert_double_ge(wall, 1.0);
@@ -344,7 +353,7 @@ START_TEST(test_output_limit_kills_and_truncates) {
     ck_assert_has(r.json, expected);
     ck_assert_has(r.json, " bytes cut ...]\\ny\\ny\\n");
     ck_assert_has(r.json, "\"output_truncated\": true, \"notes\": [], \"still_running\": [], "
-                          "\"message\": \"output exceeded 1000 bytes (");
+                          "\"killed\": true, \"message\": \"output exceeded 1000 bytes (");
     ck_assert_has(r.json, " written); process group killed\"}");
     /* Killed only past eight times the limit: a flood is stopped, but not at the limit. */
     ck_assert_double_gt(json_number(r.json, "output_bytes"), 8000);
@@ -363,7 +372,8 @@ START_TEST(test_output_over_the_limit_keeps_its_end) {
     strcat(expected, "end\\n\", \"output_bytes\": 6397, \"output_truncated\": true");
     ck_assert_has(r.json, "\"status\": \"output-limit\"");
     ck_assert_has(r.json, expected);
-    ck_assert_has(r.json, "\"message\": \"output exceeded 1000 bytes (6397 written)\"}");
+    ck_assert_has(r.json,
+                  "\"killed\": false, \"message\": \"output exceeded 1000 bytes (6397 written)\"}");
 }
 END_TEST
 
