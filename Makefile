@@ -59,8 +59,9 @@ TEST_SOURCES  := $(sort $(wildcard $(TEST_DIR)/[0-9][0-9][0-9]-*.c $(TEST_DIR)/t
 TEST_NAMES    := $(basename $(notdir $(TEST_SOURCES)))
 CXX_NAMES     := $(basename $(notdir $(filter %.cc,$(TEST_SOURCES))))
 # Only a test whose `//@ mode:` names preload has a preload build: the others may call what only
-# the slot defines (dmalloc_*, alloc_check_heap), and link against it alone.
-PRELOAD_NAMES := $(basename $(notdir $(shell grep -l '^//@ mode:.*preload' $(TEST_SOURCES) /dev/null)))
+# the slot defines (dmalloc_*, alloc_check_heap), and link against it alone. The grader's parser
+# says which, as it reads them (a folder's heaplab.toml included).
+PRELOAD_NAMES := $(shell $(PYTHON) -m grader.testcase preload-tests $(TEST_DIR))
 PRELOAD_TESTS := $(PRELOAD_NAMES:%=$(TEST_BUILD)/%)
 STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT_TESTS)/%)
 
@@ -107,7 +108,7 @@ harness: $(HARNESS)
 $(BUILD)/harness/runner: harness/runner.c | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -o $@ $<
 
-$(BUILD)/harness/test_runtime.o: harness/test_runtime.c harness/test_runtime.h | $(BUILD)/harness
+$(BUILD)/harness/test_runtime.o: harness/test_runtime.c harness/test_runtime.h alloc/alloc.h | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -pthread -c -o $@ $<
 
 # CS61's base_malloc/base_free (alloc/dmalloc.h), for debugging layers built on another allocator.

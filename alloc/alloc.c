@@ -1928,21 +1928,18 @@ void malloc_stats(void) {
     }
     heap_unlock();
     unsigned long long tb = 0, tu = 0, tr = 0, tf = 0;
-    report("malloc_stats: class   size     blocks     in-use       free   requests      frees\n");
+    report(ALLOC_STATS_HEADER);
     for (unsigned c = 0; c < NCLASSES; c++) {
         unsigned long long used = req[c] - fr[c];
-        report("malloc_stats: %5u %6u %10llu %10llu %10llu %10llu %10llu\n", c, class_size[c],
-               blocks[c], used, blocks[c] - used, req[c], fr[c]);
+        report(ALLOC_STATS_ROW, c, class_size[c], blocks[c], used, blocks[c] - used, req[c], fr[c]);
         tb += blocks[c];
         tu += used;
         tr += req[c];
         tf += fr[c];
     }
-    report("malloc_stats: total        %10llu %10llu %10llu %10llu %10llu\n", tb, tu, tb - tu, tr,
-           tf);
-    report("malloc_stats: thread heaps %llu, spans %llu of %zu bytes\n", heaps, spans, SPAN_SIZE);
-    report("malloc_stats: heap %llu bytes, %llu free; mmap threshold %zu\n", heap_bytes, free_bytes,
-           mmap_threshold());
+    report(ALLOC_STATS_TOTAL, tb, tu, tb - tu, tr, tf);
+    report(ALLOC_STATS_SPANS, heaps, spans, SPAN_SIZE);
+    report(ALLOC_STATS_HEAP, heap_bytes, free_bytes, mmap_threshold());
 }
 
 /* One line per heap block, with spans as such. The lock is held. */

@@ -200,7 +200,8 @@ class Grading:
         row = dict(report.user_properties).get(PROPERTY)
         if row is None or report.when != "call":
             return
-        row.setdefault("verdict", "grader-error")
+        # A row without a verdict is a test the grader itself failed on (an exception of ours).
+        row.setdefault("verdict", V.GRADER_ERROR)
         self.rows.append(row)
         if report.failed:
             self.details[row["name"]] = str(report.longrepr)
@@ -283,12 +284,9 @@ class TestcaseItem(pytest.Item):
             "max_points": self.test.points if self.test else tc.declared_points(self.path),
         }
         self.user_properties.append((PROPERTY, row))
-        if self.error is not None:
-            row["verdict"] = V.BAD_TESTCASE
-            raise TestFailed(f"{self.path.stem}: {V.BAD_TESTCASE}: {self.error}")
-        judged = self._run_modes(row)
+        judged = V.bad_testcase(self.error) if self.error is not None else self._run_modes(row)
         row["verdict"] = judged.verdict
-        if judged.verdict in report.SUMMARIZED:
+        if judged.verdict in report.SUMMARIZED or judged.verdict == V.BAD_TESTCASE:
             row.setdefault("reason", judged.message)
             raise TestFailed(f"{self.path.stem}: {judged.verdict}: {judged.message}")
         if not judged.passed:
@@ -298,21 +296,15 @@ class TestcaseItem(pytest.Item):
     def _run_modes(self, row):
         test, run = self.test, grading(self.config)
         if run.slot.compile_error:
-            message = f"{run.alloc} does not compile (see the compiler's messages below the failures)"
-            return self._lose(V.Verdict(V.NOT_BUILT, message), test.modes[0], None)
+            return self._lose(V.slot_not_built(run.alloc), test.modes[0], None)
         missing = run.missing(test)
         if missing:
-            message = f"needs {', '.join(missing)}, which the allocator does not define"
-            cxx = [f for f in missing if f in run.defined[1]]
-            if cxx:
-                message += f" ({', '.join(cxx)} with C++ linkage: declare it as alloc/dmalloc.h does)"
             # The summary groups tests by family: each test's own message names its functions.
             row["reason"] = f"needs {families(missing)}, which the allocator does not define"
-            return self._lose(V.Verdict(V.MISSING_INTERFACE, message), test.modes[0], None)
+            return self._lose(V.missing_interface(missing, run.defined[1]), test.modes[0], None)
         for mode in test.modes:
             if not run.slot.program(test, mode).exists():
-                why = run.slot.build_log(test, mode) or "the test program was not built (run `make test`)"
-                return self._lose(V.Verdict(V.NOT_BUILT, why), mode, None)
+                return self._lose(V.not_built(run.slot.build_log(test, mode)), mode, None)
             result = runner.run(test, mode, run.slot, run.results, run.runner, run.user, run.align)
             row["time"] = (row["time"] or 0) + result["wall_time"]
             judged = V.judge(test, result)

@@ -1,4 +1,5 @@
-"""Runs one test program through the C runner (harness/runner.c) and reads its result."""
+"""Runs one test program through the C runner (harness/runner.c) and reads its result
+(docs/results.md)."""
 
 import json
 import os
@@ -22,7 +23,7 @@ def command(test, mode, slot, align=alignment.DEFAULT):
 
 
 def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT):
-    """Run the test in `mode`; the result dict of the runner (see harness/runner.c)."""
+    """Run the test in `mode`; the result dict of the runner (docs/results.md)."""
     program = slot.program(test, mode).resolve()
     out = Path(results_dir) / f"{test.name}.{mode}.json"
     out.unlink(missing_ok=True)

@@ -30,7 +30,7 @@ CATEGORIES = (
     "errors boundary leaks heavy-hitters heap-report performance"
 ).split()
 MODES = ("static", "preload")
-# Optional interfaces (SPEC 3.2) and a symbol whose presence shows the slot defines each.
+# Optional interfaces (docs/slot.md) and a symbol whose presence shows the slot defines each.
 INTERFACES = {
     "aligned": ("posix_memalign", "aligned_alloc", "memalign", "malloc_usable_size"),
     "dmalloc": ("dmalloc_malloc", "dmalloc_free", "dmalloc_get_statistics"),
@@ -291,11 +291,30 @@ def debugger_command(tool, test, slot):
     return (["env", preload] if mode == "preload" else []) + valgrind
 
 
+def preload_tests(directory):
+    """The names of the tests in the folder that run in preload mode, as this parser reads their
+    `//@ mode:` and their folder's defaults; a malformed test has none (it never runs), nor a
+    folder that does not exist (the grader says so)."""
+    names = []
+    for path in test_files(directory) if Path(directory).is_dir() else []:
+        try:
+            test = parse(path)
+        except TestcaseError:
+            continue
+        if "preload" in test.modes:
+            names.append(test.name)
+    return names
+
+
 def main(argv):
-    """`python3 -m grader.testcase gdb|valgrind DIR NUMBER SLOT BUILD`: the command that runs
-    one test under the tool (for `make gdb T=N` and `make valgrind T=N`)."""
+    """`python3 -m grader.testcase preload-tests DIR`: the tests of DIR with a preload build (for
+    the Makefile). `python3 -m grader.testcase gdb|valgrind DIR NUMBER SLOT BUILD`: the command
+    that runs one test under the tool (for `make gdb T=N` and `make valgrind T=N`)."""
     from grader.slot import Slot
 
+    if argv[:1] == ["preload-tests"] and len(argv) == 2:
+        print(" ".join(preload_tests(argv[1])))
+        return 0
     tool, directory, number, slot, build = argv
     try:
         wanted = parse_selection(number)

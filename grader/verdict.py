@@ -1,9 +1,11 @@
-"""From what a test did to a verdict: one explicit decision tree, one message per branch.
+"""Every verdict heaplab gives, decided here and nowhere else: one constant per verdict, one
+function per way a test can lose before it runs, and one decision tree for what the runner saw
+(`judge`). docs/results.md lists the verdicts and the runner's result they are decided from.
 
-The order matters: a test that did not run, ran too long or flooded its output has no output
-worth comparing; a crash explains a wrong output better than the diff does; and a test program
-that found a fault prints a FAIL line and exits 1, where the differing line says more than the
-exit status.
+The order of the tree matters: a test that did not run, ran too long or flooded its output has
+no output worth comparing; a crash explains a wrong output better than the diff does; and a test
+program that found a fault prints a FAIL line and exits 1, where the differing line says more
+than the exit status.
 """
 
 from dataclasses import dataclass, field
@@ -11,14 +13,18 @@ from dataclasses import dataclass, field
 from grader import matcher, postmortem
 
 PASSED = "passed"
-NOT_BUILT = "not-built"
-MISSING_INTERFACE = "missing-interface"
+WRONG_OUTPUT = "wrong-output"
+WRONG_EXIT = "wrong-exit"
+CRASHED = "crashed"
 TIMEOUT = "timeout"
 OUTPUT_LIMIT = "output-limit"
-CRASHED = "crashed"
-WRONG_EXIT = "wrong-exit"
-WRONG_OUTPUT = "wrong-output"
+NOT_BUILT = "not-built"
+MISSING_INTERFACE = "missing-interface"
 BAD_TESTCASE = "bad-testcase"
+GRADER_ERROR = "grader-error"  # the grader itself failed on this test: never the allocator's fault
+
+VERDICTS = (PASSED, WRONG_OUTPUT, WRONG_EXIT, CRASHED, TIMEOUT, OUTPUT_LIMIT, NOT_BUILT, MISSING_INTERFACE,
+            BAD_TESTCASE, GRADER_ERROR)
 
 
 @dataclass
@@ -32,6 +38,35 @@ class Verdict:
     def passed(self):
         return self.verdict == PASSED
 
+
+# ---- before the test runs -------------------------------------------------------------------
+
+def bad_testcase(error):
+    """The test file is malformed; `error` names its file and line."""
+    return Verdict(BAD_TESTCASE, str(error))
+
+
+def slot_not_built(alloc):
+    """The allocator itself does not compile: every test is not-built."""
+    return Verdict(NOT_BUILT, f"{alloc} does not compile (see the compiler's messages below the failures)")
+
+
+def not_built(why=None):
+    """The test program of one mode is missing; `why` is its build log's first error, if any."""
+    return Verdict(NOT_BUILT, why or "the test program was not built (run `make test`)")
+
+
+def missing_interface(missing, cxx_linkage=()):
+    """The test needs functions the slot does not define: `missing`, in order; `cxx_linkage`,
+    those of them the slot defines with C++ linkage only."""
+    message = f"needs {', '.join(missing)}, which the allocator does not define"
+    cxx = [f for f in missing if f in cxx_linkage]
+    if cxx:
+        message += f" ({', '.join(cxx)} with C++ linkage: declare it as alloc/dmalloc.h does)"
+    return Verdict(MISSING_INTERFACE, message)
+
+
+# ---- from the runner's result ----------------------------------------------------------------
 
 def describe_exit(result):
     if result["status"] == "signaled":
@@ -51,18 +86,41 @@ def _expected_exit(expected):
     return {"abort": "abort (SIGABRT)", "signal": "a signal", "any": "any"}.get(expected, f"status {expected}")
 
 
+def _cpu_limit_death(result):
+    """Whether the leader died of its CPU-time limit: SIGXCPU at the soft limit, or SIGKILL from
+    the kernel once its CPU time reached the hard one. The limit counts the time of all its
+    threads, so a test running threads on several cores reaches it before the wall clock."""
+    if result["status"] != "signaled":
+        return False
+    soft, hard = result.get("cpu_limit") or (None, None)
+    return result["signal"] == "SIGXCPU" or (
+        result["signal"] == "SIGKILL" and hard is not None and result.get("cpu_time", 0) >= hard)
+
+
+def _timeout(test, result):
+    unfinished = postmortem.unfinished_program(result)
+    return Verdict(TIMEOUT, f"Test timeout expired: still running after {test.timeout:g} s; killed"
+                   + (f"; {unfinished}" if unfinished else ""), details=postmortem.still_running(result))
+
+
+def _cpu_timeout(result):
+    soft = (result.get("cpu_limit") or ["?"])[0]
+    return Verdict(TIMEOUT, f"Test timeout expired (cpu): {result['cpu_time']:.1f} s of CPU time, over its limit of "
+                   f"{soft} s (its threads' times add up); killed by {result['signal']}")
+
+
 def judge(test, result):
     status = result["status"]
-    if status == "not-built":
-        return Verdict(NOT_BUILT, result.get("message") or "the test program was not built")
+    if status == "exec-failed":
+        return not_built(result.get("message") or "the test program could not be run")
     if status == "timeout":
-        unfinished = postmortem.unfinished_program(result)
-        return Verdict(TIMEOUT, f"Test timeout expired: still running after {test.timeout:g} s; killed"
-                       + (f"; {unfinished}" if unfinished else ""), details=postmortem.still_running(result))
+        return _timeout(test, result)
     if status == "output-limit":
-        # The runner reads on past the limit and stops only a flood (harness/runner.c).
-        killed = "; killed" if (result.get("message") or "").endswith("killed") else ""
+        # The runner reads on past the limit and stops only a flood (docs/results.md).
+        killed = "; killed" if result.get("killed") else ""
         return Verdict(OUTPUT_LIMIT, f"output limit exceeded ({result['output_bytes']} bytes){killed}")
+    if _cpu_limit_death(result):
+        return _cpu_timeout(result)
     exit_ok = _exit_ok(test.exit, result)
     if status == "signaled" and not exit_ok:
         crash = postmortem.crash_of(result)

@@ -8,29 +8,10 @@
    line of JSON describing what happened. A crashing, hanging or flooding test costs only
    its own result.
 
-   Options:
-     --name NAME         recorded in the result (default: PROGRAM's basename)
-     --out FILE          write the result to FILE when the test ends, through FILE.tmp and
-                         rename(), so a reader never sees half a result (default: stdout)
-     --timeout SECONDS   wall-clock limit, may be fractional (default 10); on expiry the
-                         process group is killed. RLIMIT_CPU: soft ceil(SECONDS)+1, hard +1
-     --max-output BYTES  cap on captured output (default 1048576). A test that writes more is
-                         "output-limit"; its output keeps the first BYTES/2 bytes and the last
-                         BYTES/16, whole lines where it can, with a line "[... N bytes cut ...]"
-                         between them. The runner reads on until the test ends or has written
-                         8 times BYTES, when its process group is killed.
-     --memory MB         RLIMIT_AS (default 4096; 0 leaves it as inherited)
-     --fsize MB          RLIMIT_FSIZE (default 256)
-     --nofile N          RLIMIT_NOFILE (default 256)
-     --nproc N           RLIMIT_NPROC: the tasks the test's user already has, plus N
-                         (default 256)
-     --env NAME=VALUE    set in the test's environment (repeatable)
-     --unsetenv NAME     remove from the test's environment (repeatable)
-     --user NAME         when the runner is root, run the test as NAME (initgroups, setgid,
-                         setuid); ignored when the runner is not root
-     --workdir DIR       run the test in DIR. Default: a fresh directory made by mkdtemp under
-                         $TMPDIR (or /tmp), owned by the test's user and removed with all its
-                         contents after the test.
+   Options: the table RUNNER_OPTIONS below, which `runner --help` prints; the limits are
+   RLIMIT_CPU (see cpu_limit_of), RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NOFILE and RLIMIT_NPROC (the
+   tasks the test's user already has, plus --nproc). A test that writes more than --max-output
+   is "output-limit"; what of its output is kept is described at "capture" below.
    RLIMIT_CORE is always 0. HOME and TMPDIR point to the work dir, and HEAPLAB_NOTES_FD to the
    notes descriptor (below); --env and --unsetenv are applied after that, in command-line order.
    Inherited file descriptors other than 0, 1 and 2 are closed, and inherited ignored signals
@@ -45,28 +26,9 @@
    such processes become its children when their parents die, and it kills its children until
    none is left. Only then is the rest of the output read and the work dir removed.
 
-   Result: one JSON object on one line, keys in this order:
-     {"name": ..., "argv": [...], "status": ..., "exit_code": ..., "signal": ...,
-      "signal_description": ..., "wall_time": ..., "cpu_time": ..., "max_rss_kb": ...,
-      "output": ..., "output_bytes": ..., "output_truncated": ..., "notes": [...],
-      "still_running": [...], "message": ...}
-   status:
-     "exited"        the leader exited; exit_code is its exit status
-     "signaled"      the leader was killed by a signal; signal names it ("SIGSEGV") and
-                     signal_description describes it ("Segmentation fault")
-     "timeout"       the wall-clock limit expired and the process group was killed
-     "output-limit"  the test wrote more than --max-output bytes
-     "not-built"     PROGRAM could not be executed; message says why
-   exit_code and signal are null unless the status is "exited" or "signaled" respectively.
-   wall_time is seconds from fork to the leader's end (CLOCK_MONOTONIC); cpu_time and
-   max_rss_kb come from wait4() on the leader, so they include the children it waited for.
-   output holds the captured bytes as a JSON string: invalid UTF-8 becomes \ufffd, control
-   characters are escaped. output_bytes counts every byte read, including those past the cap.
-   notes holds the lines the test wrote as notes. still_running, on a timeout, holds the
-   command line of each process of the test that was still running when the time ran out
-   (its process group, and what left it), by pid; it is empty otherwise.
-   message is null or one line from the runner ("timed out after 2.0 s (wall clock); process
-   group killed", "output exceeded 1048576 bytes (8388609 written); process group killed").
+   Result: one JSON object on one line, the runner's facts about the run (how the leader
+   ended, its times and limits, its output and notes), never a verdict: docs/results.md
+   describes each key, and grader/verdict.py decides the verdict from them.
 
    Exit status:
      0      a result was written, whatever the test did
@@ -111,21 +73,25 @@ enum { EXIT_INTERNAL = 1, EXIT_USAGE = 2, EXIT_ON_SIGNAL = 128 };
 #define MAX_MEGABYTES      (1ULL << 40)
 #define MIB                (1024ULL * 1024)
 
-static const char usage_text[] =
-    "usage: runner [options] -- PROGRAM [ARGS...]\n"
-    "  --name NAME         name recorded in the result (default: PROGRAM's basename)\n"
-    "  --out FILE          write the JSON result to FILE (default: standard output)\n"
-    "  --timeout SECONDS   wall-clock limit, may be fractional (default 10)\n"
-    "  --max-output BYTES  cap on captured output (default 1048576)\n"
-    "  --memory MB         address-space limit, 0 to leave it as inherited (default 4096)\n"
-    "  --fsize MB          file-size limit (default 256)\n"
-    "  --nofile N          open-file limit (default 256)\n"
-    "  --nproc N           processes the test may add to its user's (default 256)\n"
-    "  --env NAME=VALUE    set in the test's environment (repeatable)\n"
-    "  --unsetenv NAME     remove from the test's environment (repeatable)\n"
-    "  --user NAME         run the test as NAME (only when the runner is root)\n"
-    "  --workdir DIR       run the test in DIR (default: a fresh temporary directory)\n"
-    "exit status: 0 result written, 1 internal error, 2 usage error, 128+N on signal N\n";
+/* Every option, once: its name, its argument and what it does, for getopt_long and --help. */
+#define RUNNER_OPTIONS(X)                                                                          \
+    X(NAME, "name", "NAME", "name recorded in the result (default: PROGRAM's basename)")           \
+    X(OUT, "out", "FILE",                                                                          \
+      "write the JSON result to FILE, through FILE.tmp and rename() (default: standard "           \
+      "output)")                                                                                   \
+    X(TIMEOUT, "timeout", "SECONDS", "wall-clock limit, may be fractional (default 10)")           \
+    X(MAX_OUTPUT, "max-output", "BYTES", "cap on captured output (default 1048576)")               \
+    X(MEMORY, "memory", "MB", "address-space limit, 0 to leave it as inherited (default 4096)")    \
+    X(FSIZE, "fsize", "MB", "file-size limit (default 256)")                                       \
+    X(NOFILE, "nofile", "N", "open-file limit (default 256)")                                      \
+    X(NPROC, "nproc", "N", "processes the test may add to its user's (default 256)")               \
+    X(ENV, "env", "NAME=VALUE", "set in the test's environment (repeatable)")                      \
+    X(UNSETENV, "unsetenv", "NAME", "remove from the test's environment (repeatable)")             \
+    X(USER, "user", "NAME",                                                                        \
+      "when the runner is root, run the test as NAME (initgroups, setgid, setuid)")                \
+    X(WORKDIR, "workdir", "DIR",                                                                   \
+      "run the test in DIR (default: a fresh directory under $TMPDIR, removed after)")             \
+    X(HELP, "help", "", "print this help and exit")
 
 /* ---- state to undo, errors ------------------------------------------------------------------ */
 
@@ -183,36 +149,28 @@ struct options {
     char **argv; /* PROGRAM [ARGS...] */
 };
 
-enum {
-    OPT_NAME = 256,
-    OPT_OUT,
-    OPT_TIMEOUT,
-    OPT_MAX_OUTPUT,
-    OPT_MEMORY,
-    OPT_FSIZE,
-    OPT_NOFILE,
-    OPT_NPROC,
-    OPT_ENV,
-    OPT_UNSETENV,
-    OPT_USER,
-    OPT_WORKDIR,
-};
+#define OPTION_ENUM(id, name, arg, help) OPT_##id,
+enum { OPT_BEFORE_FIRST = 255, RUNNER_OPTIONS(OPTION_ENUM) };
 
-static const struct option long_options[] = {
-    {"name", required_argument, NULL, OPT_NAME},
-    {"out", required_argument, NULL, OPT_OUT},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
-    {"memory", required_argument, NULL, OPT_MEMORY},
-    {"fsize", required_argument, NULL, OPT_FSIZE},
-    {"nofile", required_argument, NULL, OPT_NOFILE},
-    {"nproc", required_argument, NULL, OPT_NPROC},
-    {"env", required_argument, NULL, OPT_ENV},
-    {"unsetenv", required_argument, NULL, OPT_UNSETENV},
-    {"user", required_argument, NULL, OPT_USER},
-    {"workdir", required_argument, NULL, OPT_WORKDIR},
-    {NULL, 0, NULL, 0},
-};
+#define OPTION_GETOPT(id, name, arg, help)                                                         \
+    {name, arg[0] ? required_argument : no_argument, NULL, OPT_##id},
+static const struct option long_options[] = {RUNNER_OPTIONS(OPTION_GETOPT){NULL, 0, NULL, 0}};
+
+#define OPTION_HELP(id, name, arg, help) {name, arg, help},
+static const struct {
+    const char *name, *arg, *help;
+} option_help[] = {RUNNER_OPTIONS(OPTION_HELP)};
+
+static void print_usage(FILE *f) {
+    fputs("usage: runner [options] -- PROGRAM [ARGS...]\n", f);
+    for (size_t i = 0; i < sizeof option_help / sizeof option_help[0]; i++) {
+        char spec[64];
+        snprintf(spec, sizeof spec, "%s%s%s", option_help[i].name, option_help[i].arg[0] ? " " : "",
+                 option_help[i].arg);
+        fprintf(f, "  --%-18s %s\n", spec, option_help[i].help);
+    }
+    fputs("exit status: 0 result written, 1 internal error, 2 usage error, 128+N on signal N\n", f);
+}
 
 static _Noreturn __attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...) {
     va_list ap;
@@ -221,7 +179,7 @@ static _Noreturn __attribute__((format(printf, 1, 2))) void usage_error(const ch
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    fputs(usage_text, stderr);
+    print_usage(stderr);
     exit(EXIT_USAGE);
 }
 
@@ -299,6 +257,9 @@ static void parse_option(struct options *o, int opt, char **argv) {
             free(o->workdir);
             o->workdir = absolute_workdir(optarg);
             break;
+        case OPT_HELP:
+            print_usage(stdout);
+            exit(0);
         default:
             usage_error("unknown option or missing argument: %s", argv[optind - 1]);
     }
@@ -643,9 +604,15 @@ static rlim_t whole_seconds_up(double seconds) {
     return (double)whole < seconds ? whole + 1 : whole;
 }
 
+/* RLIMIT_CPU's soft limit, a second above the wall-clock limit (rounded up); the hard limit,
+   where the kernel sends SIGKILL instead of SIGXCPU, is one more. */
+static rlim_t cpu_limit_of(const struct options *o) {
+    return whole_seconds_up(o->timeout) + 1;
+}
+
 static size_t plan_limits(const struct options *o, uid_t uid, struct limit *l) {
     size_t n = 0;
-    rlim_t cpu = whole_seconds_up(o->timeout) + 1;
+    rlim_t cpu = cpu_limit_of(o);
     rlim_t nproc = count_tasks_of(uid) + o->nproc;
     l[n++] = LIMIT(RLIMIT_CORE, 0, 0);
     l[n++] = LIMIT(RLIMIT_CPU, cpu, cpu + 1);
@@ -763,9 +730,9 @@ static bool read_output(int fd, struct capture *c) {
 
 /* ---- running ------------------------------------------------------------------------------- */
 
-enum status { EXITED, SIGNALED, TIMEOUT, OUTPUT_LIMIT, NOT_BUILT };
+enum status { EXITED, SIGNALED, TIMEOUT, OUTPUT_LIMIT, EXEC_FAILED };
 static const char *const status_names[] = {"exited", "signaled", "timeout", "output-limit",
-                                           "not-built"};
+                                           "exec-failed"};
 
 enum { MAX_RUNNING = 16, MAX_NOTES = 256 * 1024 };
 
@@ -780,6 +747,7 @@ struct result {
     size_t notes_len;
     char *running[MAX_RUNNING]; /* on a timeout, the command lines still running */
     size_t n_running;
+    bool killed;   /* the runner killed the test before its leader ended (deadline, flood) */
     char *message; /* NULL, or the runner's one-line explanation */
 };
 
@@ -837,9 +805,10 @@ static char *format_seconds(double seconds) {
     return s;
 }
 
-/* The verdict, in order of precedence: the runner's own kills first, then what the leader
-   did. */
+/* The status, in order of precedence: the runner's own kills first, then how the leader
+   ended. Verdicts are the grader's (grader/verdict.py), from these facts. */
 static void decide(struct result *r, enum ending ending, int wait_status, const struct options *o) {
+    r->killed = ending == DEADLINE || ending == OUTPUT_EXCEEDED;
     if (ending == DEADLINE) {
         char *seconds = format_seconds(o->timeout);
         r->status = TIMEOUT;
@@ -867,7 +836,7 @@ static void record_failed_start(struct result *r, const struct child_error *e,
         errno = e->err;
         die(e->what);
     }
-    r->status = NOT_BUILT;
+    r->status = EXEC_FAILED;
     r->message = xasprintf("cannot run %s: %s", program, strerror(e->err));
 }
 
@@ -1070,9 +1039,12 @@ static void print_result(FILE *f, const struct options *o, const struct result *
     fputs(", \"signal_description\": ", f);
     json_text_or_null(f, r->status == SIGNALED ? strsignal(r->signal) : NULL);
     free(name);
-    fprintf(f, ", \"wall_time\": %.4f, \"cpu_time\": %.4f, \"max_rss_kb\": %ld, \"output\": ",
-            r->wall_time, seconds_of(r->usage.ru_utime) + seconds_of(r->usage.ru_stime),
-            r->usage.ru_maxrss);
+    unsigned long long cpu_limit = cpu_limit_of(o);
+    fprintf(f,
+            ", \"wall_time\": %.4f, \"cpu_time\": %.4f, \"cpu_limit\": [%llu, %llu], "
+            "\"max_rss_kb\": %ld, \"output\": ",
+            r->wall_time, seconds_of(r->usage.ru_utime) + seconds_of(r->usage.ru_stime), cpu_limit,
+            cpu_limit + 1, r->usage.ru_maxrss);
     json_string(f, r->output.data, r->output.len);
     fprintf(f, ", \"output_bytes\": %llu, \"output_truncated\": %s, \"notes\": [", r->output.total,
             r->output.over ? "true" : "false");
@@ -1082,7 +1054,7 @@ static void print_result(FILE *f, const struct options *o, const struct result *
         if (i > 0) fputs(", ", f);
         json_text_or_null(f, r->running[i]);
     }
-    fputs("], \"message\": ", f);
+    fprintf(f, "], \"killed\": %s, \"message\": ", r->killed ? "true" : "false");
     json_text_or_null(f, r->message);
     fputs("}\n", f);
 }

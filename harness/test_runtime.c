@@ -7,6 +7,8 @@
  */
 #include "test_runtime.h"
 
+#include "../alloc/alloc.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
@@ -855,13 +857,13 @@ void hl_stats_read(struct hl_stats *st) {
     st->nrows = 0;
     for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
         struct hl_stats_row r = {0};
-        if (sscanf(line, "malloc_stats: %u %u %llu %llu %llu %llu %llu", &r.cls, &r.size, &r.blocks,
-                   &r.used, &r.free, &r.requests, &r.frees) == 7) {
+        if (sscanf(line, ALLOC_STATS_ROW, &r.cls, &r.size, &r.blocks, &r.used, &r.free, &r.requests,
+                   &r.frees) == 7) {
             CHECK_MSG(st->nrows < HL_STATS_ROWS, "malloc_stats printed over %d size classes",
                       HL_STATS_ROWS);
             st->rows[st->nrows++] = r;
-        } else if (sscanf(line, "malloc_stats: total %llu %llu %llu %llu %llu", &r.blocks, &r.used,
-                          &r.free, &r.requests, &r.frees) == 5) {
+        } else if (sscanf(line, ALLOC_STATS_TOTAL, &r.blocks, &r.used, &r.free, &r.requests,
+                          &r.frees) == 5) {
             st->total = r;
             have_total = true;
         }

@@ -118,8 +118,8 @@ size_t hl_check_leak_report(void (*print)(void), const char *file, struct hl_blo
 char *hl_capture(int fd, void (*print)(void), size_t *len);
 void hl_capture_free(char *text, size_t len);
 
-/* Heap reports (`//@ needs: heap-report`): one row of malloc_stats(), "malloc_stats: CLASS SIZE
- * BLOCKS IN-USE FREE REQUESTS FREES", or its "total" row (class and size 0). */
+/* Heap reports (`//@ needs: heap-report`): one row of malloc_stats() (ALLOC_STATS_ROW in
+ * alloc/alloc.h), or its total row (ALLOC_STATS_TOTAL; class and size 0). */
 struct hl_stats_row {
     unsigned cls, size;
     unsigned long long blocks, used, free, requests, frees;

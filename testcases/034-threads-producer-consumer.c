@@ -68,10 +68,13 @@ static void *consumer(void *arg) {
         struct item it = get();
         if (!it.p) return NULL; /* end of stream */
         hl_free(it.p, it.n, it.seed);
-        /* Allocate and free locally too: this thread now reuses remotely freed memory. */
-        size_t n = 1 + hl_rand(&rng) % 200;
-        void *mine = hl_malloc(n, 999);
-        hl_free(mine, n, 999);
+        /* Allocate and free locally too: this thread now reuses remotely freed memory, while
+         * the other threads do the same. */
+        for (int k = 0; k < 4; k++) {
+            size_t n = 1 + hl_rand(&rng) % 200;
+            void *mine = hl_malloc(n, 999);
+            hl_free(mine, n, 999);
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 //! ok: free(64 MiB): the footprint dropped by at least 48 MiB
 //! ok: the same for 40 MiB and for a block grown to 48 MiB by realloc
 
-/* Large blocks must go back to the system when they are freed (SPEC 4, footprint): a
+/* Large blocks must go back to the system when they are freed (the footprint category): a
  * program that briefly needs a 64 MiB buffer should not keep 64 MiB forever. Allocators that
  * put large blocks on the heap and only ever grow it with sbrk, or that cache freed mappings
  * without limit, fail. The footprint is VmData, which drops when memory is unmapped (munmap)

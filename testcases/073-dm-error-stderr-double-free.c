@@ -4,7 +4,7 @@
 //! ??{[a-z ]+}?? ??{0x[0-9a-f]+}=ptr?? at line ??{[0-9]+}=line??
 //! MEMORY BUG: ???073-dm-error-stderr-double-free.c:??line??: invalid free of pointer ??ptr??, double free
 
-/* Errors go to standard error (SPEC 3.3): standard output is sent to /dev/null just before a double free, so the MEMORY BUG line appears only if it was written to standard error. Catches a layer that prints errors with printf. */
+/* Errors go to standard error (docs/dmalloc.md): standard output is sent to /dev/null just before a double free, so the MEMORY BUG line appears only if it was written to standard error. Catches a layer that prints errors with printf. */
 #include "test_runtime.h"
 
 #include "dmalloc.h"

@@ -4,7 +4,7 @@
 //! ??{[a-z ]+}?? ??{0x[0-9a-f]+}=ptr?? at line ??{[0-9]+}=line??
 //! MEMORY BUG: ???076-dm-realloc-double-free.c:??line??: invalid realloc of pointer ??ptr??, double free
 
-/* realloc of a block already freed (not in CS61's public suite): the same check as free, with "invalid realloc of pointer" in the message (SPEC 3.3). Catches a realloc that copies out of freed memory, and a message that says free. */
+/* realloc of a block already freed (not in CS61's public suite): the same check as free, with "invalid realloc of pointer" in the message (docs/dmalloc.md). Catches a realloc that copies out of freed memory, and a message that says free. */
 #include "test_runtime.h"
 
 #include "dmalloc.h"

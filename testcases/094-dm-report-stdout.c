@@ -5,7 +5,7 @@
 //! alloc size:  active         77   total         87   fail          0
 //! LEAK CHECK: ???094-dm-report-stdout.c:??line??: allocated object ??ptr?? with size 77
 
-/* Reports go to standard output (SPEC 3.3): the test closes standard error before printing the
+/* Reports go to standard output (docs/dmalloc.md): the test closes standard error before printing the
  * statistics and the leak report, so their lines appear only if they went to standard output.
  * Catches a layer that writes every message, reports included, to stderr. */
 #include "test_runtime.h"

@@ -7,7 +7,7 @@
 //! HEAVY HITTER: ???099-dm-hh-many-sites.c:??b??: ??{[0-9]+}?? bytes (~??{(?:2[2-8])\.[0-9]}??%)
 //! done
 
-/* Tens of thousands of sites and a million allocations (SPEC 3.3): two sites with about 40%
+/* Tens of thousands of sites and a million allocations (docs/dmalloc.md): two sites with about 40%
  * and 25% of the bytes hide among 30,000 sites that share the rest. Catches a site table that
  * overflows or drops sites, a fixed-size sample that loses the 25% site, and a report too slow
  * for the timeout. */

@@ -203,13 +203,22 @@ END_TEST
 
 START_TEST(test_keys_in_order_on_one_line) {
     static const char *const keys[] = {
-        "{\"name\": \"sh\", ",   "\"argv\": [\"/bin/sh\", \"-c\", \"true\"], ",
-        "\"status\": ",          "\"exit_code\": 0, ",
-        "\"signal\": ",          "\"signal_description\": ",
-        "\"wall_time\": ",       "\"cpu_time\": ",
-        "\"max_rss_kb\": ",      "\"output\": \"\", ",
-        "\"output_bytes\": 0, ", "\"output_truncated\": false, ",
-        "\"notes\": [], ",       "\"still_running\": [], ",
+        "{\"name\": \"sh\", ",
+        "\"argv\": [\"/bin/sh\", \"-c\", \"true\"], ",
+        "\"status\": ",
+        "\"exit_code\": 0, ",
+        "\"signal\": ",
+        "\"signal_description\": ",
+        "\"wall_time\": ",
+        "\"cpu_time\": ",
+        "\"cpu_limit\": [",
+        "\"max_rss_kb\": ",
+        "\"output\": \"\", ",
+        "\"output_bytes\": 0, ",
+        "\"output_truncated\": false, ",
+        "\"notes\": [], ",
+        "\"still_running\": [], ",
+        "\"killed\": false, ",
         "\"message\": null}\n",
     };
     struct run r = RUN_SH("true");
@@ -242,8 +251,8 @@ START_TEST(test_timeout_kills_the_group) {
     struct run r = RUN_SH("sleep 100 & sleep 100", "--timeout", "1");
     ck_assert_has(r.json, "\"status\": \"timeout\", \"exit_code\": null, \"signal\": null, "
                           "\"signal_description\": null");
-    ck_assert_has(r.json, "\"message\": \"timed out after 1.0 s (wall clock); process group "
-                          "killed\"");
+    ck_assert_has(r.json, "\"killed\": true, \"message\": \"timed out after 1.0 s (wall clock); "
+                          "process group killed\"");
     ck_assert_double_lt(r.seconds, 2.0);
     double wall = json_number(r.json, "wall_time");
     ck_assert_double_ge(wall, 1.0);
@@ -293,20 +302,20 @@ START_TEST(test_leader_that_closes_its_output_still_waited_for) {
 }
 END_TEST
 
-START_TEST(test_missing_program_not_built) {
+START_TEST(test_missing_program_exec_failed) {
     struct run r = run_program((const char *[]){"/nonexistent/prog", "x", NULL});
     ck_assert_has(r.json, "{\"name\": \"prog\", \"argv\": [\"/nonexistent/prog\", \"x\"], "
-                          "\"status\": \"not-built\", \"exit_code\": null, \"signal\": null");
+                          "\"status\": \"exec-failed\", \"exit_code\": null, \"signal\": null");
     ck_assert_has(r.json,
                   "\"message\": \"cannot run /nonexistent/prog: No such file or directory\"}");
 }
 END_TEST
 
-START_TEST(test_unexecutable_program_not_built) {
+START_TEST(test_unexecutable_program_exec_failed) {
     const char *path = scratch_path("not-executable");
     fclose(fopen(path, "w"));
     struct run r = run_program((const char *[]){path, NULL});
-    ck_assert_has(r.json, "\"status\": \"not-built\"");
+    ck_assert_has(r.json, "\"status\": \"exec-failed\"");
     ck_assert_has(r.json, ": Permission denied\"}");
 }
 END_TEST
@@ -344,7 +353,7 @@ START_TEST(test_output_limit_kills_and_truncates) {
     ck_assert_has(r.json, expected);
     ck_assert_has(r.json, " bytes cut ...]\\ny\\ny\\n");
     ck_assert_has(r.json, "\"output_truncated\": true, \"notes\": [], \"still_running\": [], "
-                          "\"message\": \"output exceeded 1000 bytes (");
+                          "\"killed\": true, \"message\": \"output exceeded 1000 bytes (");
     ck_assert_has(r.json, " written); process group killed\"}");
     /* Killed only past eight times the limit: a flood is stopped, but not at the limit. */
     ck_assert_double_gt(json_number(r.json, "output_bytes"), 8000);
@@ -363,7 +372,8 @@ START_TEST(test_output_over_the_limit_keeps_its_end) {
     strcat(expected, "end\\n\", \"output_bytes\": 6397, \"output_truncated\": true");
     ck_assert_has(r.json, "\"status\": \"output-limit\"");
     ck_assert_has(r.json, expected);
-    ck_assert_has(r.json, "\"message\": \"output exceeded 1000 bytes (6397 written)\"}");
+    ck_assert_has(r.json,
+                  "\"killed\": false, \"message\": \"output exceeded 1000 bytes (6397 written)\"}");
 }
 END_TEST
 
@@ -442,6 +452,14 @@ START_TEST(test_cpu_time_and_rss_recorded) {
     ck_assert_double_gt(json_number(r.json, "cpu_time"), 0);
     ck_assert_double_gt(json_number(r.json, "max_rss_kb"), 0);
     ck_assert_double_gt(json_number(r.json, "wall_time"), 0);
+}
+END_TEST
+
+/* The CPU-time limits are facts of the result, so that the grader can tell a test its CPU limit
+   killed from one that crashed: a second above the wall clock rounded up, and one more. */
+START_TEST(test_cpu_limit_recorded) {
+    struct run r = RUN_SH("true", "--timeout", "2.5");
+    ck_assert_has(r.json, "\"cpu_limit\": [4, 5], ");
 }
 END_TEST
 
@@ -656,6 +674,19 @@ START_TEST(test_usage_errors) {
 }
 END_TEST
 
+/* --help prints every option (from the one table that getopt reads too) and exits 0. */
+START_TEST(test_help_lists_every_option) {
+    struct run r = run_args((const char *[]){"--help", NULL});
+    ck_assert_int_eq(r.exit_status, 0);
+    const char *out = read_file(scratch_path("stdout"));
+    static const char *const options[] = {"--name NAME",        "--out FILE",  "--timeout SECONDS",
+                                          "--max-output BYTES", "--memory MB", "--fsize MB",
+                                          "--nofile N",         "--nproc N",   "--env NAME=VALUE",
+                                          "--unsetenv NAME",    "--user NAME", "--workdir DIR"};
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) ck_assert_has(out, options[i]);
+}
+END_TEST
+
 static Suite *runner_suite(void) {
     Suite *s = suite_create("runner");
     TCase *statuses = tcase_create("statuses");
@@ -678,8 +709,8 @@ static Suite *runner_suite(void) {
     tcase_add_test(statuses, test_background_child_does_not_keep_test_alive);
     tcase_add_test(statuses, test_escaped_process_killed_after_test);
     tcase_add_test(statuses, test_leader_that_closes_its_output_still_waited_for);
-    tcase_add_test(statuses, test_missing_program_not_built);
-    tcase_add_test(statuses, test_unexecutable_program_not_built);
+    tcase_add_test(statuses, test_missing_program_exec_failed);
+    tcase_add_test(statuses, test_unexecutable_program_exec_failed);
     tcase_add_test(statuses, test_relative_program_found_from_runners_directory);
 
     tcase_add_test(output, test_output_limit_kills_and_truncates);
@@ -693,6 +724,7 @@ static Suite *runner_suite(void) {
     tcase_add_test(output, test_out_file_replaced_whole);
     tcase_add_test(output, test_name_option);
     tcase_add_test(output, test_cpu_time_and_rss_recorded);
+    tcase_add_test(output, test_cpu_limit_recorded);
 
     tcase_add_test(isolation, test_ulimits_as_documented);
     tcase_add_test(isolation, test_default_limits);
@@ -711,6 +743,7 @@ static Suite *runner_suite(void) {
 
     tcase_add_test(exits, test_stop_signal_kills_test_without_result);
     tcase_add_test(exits, test_usage_errors);
+    tcase_add_test(exits, test_help_lists_every_option);
     return s;
 }
 

@@ -1,0 +1,103 @@
+"""Every verdict, one row each: what the runner reported (its result dict, docs/results.md) and
+the verdict grader/verdict.py decides from it, with the part of the message that says why."""
+
+from pathlib import Path
+
+import pytest
+
+from grader import testcase as tc
+from grader import verdict as V
+
+TEST = "//@ category: basic\nint main(void) { return 0; }\n//! ok\n"
+
+
+def result(**facts):
+    """A runner result: a clean exit printing `ok`, with `facts` changed."""
+    base = {"status": "exited", "exit_code": 0, "signal": None, "signal_description": None,
+            "wall_time": 0.01, "cpu_time": 0.01, "cpu_limit": [11, 12], "output": "ok\n",
+            "output_bytes": 3, "output_truncated": False, "notes": [], "still_running": [], "killed": False,
+            "message": None}
+    return {**base, **facts}
+
+
+def signaled(signal, description, **facts):
+    return result(status="signaled", exit_code=None, signal=signal, signal_description=description, **facts)
+
+
+ROWS = {
+    "a clean exit with the expected output": (result(), {}, V.PASSED, ""),
+    "another line printed": (result(output="ok\nmore\n"), {}, V.WRONG_OUTPUT, "output differs"),
+    "the expected line missing": (result(output=""), {}, V.WRONG_OUTPUT, "output differs"),
+    "a wrong exit status": (result(exit_code=3), {}, V.WRONG_EXIT, "exited with status 3; expected status 0"),
+    "an abort where 0 was expected": (
+        signaled("SIGABRT", "Aborted"), {}, V.CRASHED, "Received signal SIGABRT (Aborted)"),
+    "an abort the test expects": (signaled("SIGABRT", "Aborted"), {"exit": "abort"}, V.PASSED, ""),
+    "any signal the test expects": (signaled("SIGSEGV", "Segmentation fault"), {"exit": "signal"}, V.PASSED, ""),
+    "a segfault": (signaled("SIGSEGV", "Segmentation fault"), {}, V.CRASHED, "SIGSEGV (Segmentation fault)"),
+    "a SIGKILL below the CPU limit": (
+        signaled("SIGKILL", "Killed", cpu_time=3.0), {}, V.CRASHED, "Received signal SIGKILL"),
+    "the wall clock ran out": (
+        result(status="timeout", exit_code=None, still_running=["./001 x"], killed=True), {}, V.TIMEOUT,
+        "still running after 10 s; killed"),
+    "the CPU soft limit (SIGXCPU)": (
+        signaled("SIGXCPU", "CPU time limit exceeded", cpu_time=11.0), {}, V.TIMEOUT, "(cpu)"),
+    "the CPU hard limit (SIGKILL)": (signaled("SIGKILL", "Killed", cpu_time=12.0), {}, V.TIMEOUT, "(cpu)"),
+    "the CPU limit, even where a signal is expected": (
+        signaled("SIGXCPU", "CPU time limit exceeded", cpu_time=11.0), {"exit": "signal"}, V.TIMEOUT, "(cpu)"),
+    "too much output, the test ended": (
+        result(status="output-limit", exit_code=None, output_bytes=2_000_000, output_truncated=True,
+               message="output exceeded 1048576 bytes (2000000 written)"),
+        {}, V.OUTPUT_LIMIT, "output limit exceeded (2000000 bytes)"),
+    "a flood, killed": (
+        result(status="output-limit", exit_code=None, output_bytes=9_000_000, output_truncated=True,
+               killed=True, message="output exceeded 1048576 bytes (9000000 written); process group killed"),
+        {}, V.OUTPUT_LIMIT, "(9000000 bytes); killed"),
+    "a program that could not be run": (
+        result(status="exec-failed", exit_code=None, message="cannot run ./001: Permission denied"),
+        {}, V.NOT_BUILT, "cannot run ./001: Permission denied"),
+}
+
+
+@pytest.fixture
+def testcase(tmp_path):
+    path = tmp_path / "001-row.c"
+    path.write_text(TEST)
+    return tc.parse(path)
+
+
+@pytest.mark.parametrize("facts, metadata, verdict, why", ROWS.values(), ids=ROWS.keys())
+def test_the_runners_result_decides_the_verdict(testcase, facts, metadata, verdict, why):
+    for key, value in metadata.items():
+        setattr(testcase, key, value)
+    judged = V.judge(testcase, facts)
+    assert (judged.verdict, why in judged.message) == (verdict, True), judged.message
+
+
+def test_the_cpu_timeout_says_how_much_cpu_it_used(testcase):
+    judged = V.judge(testcase, signaled("SIGXCPU", "CPU time limit exceeded", cpu_time=11.02))
+    assert judged.message.startswith("Test timeout expired (cpu): 11.0 s of CPU time, over its limit of 11 s")
+
+
+BEFORE_RUNNING = {
+    "a malformed test file": (V.bad_testcase("t/001-x.c:2: expected `//@ key: value`"), V.BAD_TESTCASE,
+                              "t/001-x.c:2: expected"),
+    "an allocator that does not compile": (V.slot_not_built("alloc/alloc.c"), V.NOT_BUILT,
+                                           "alloc/alloc.c does not compile"),
+    "a test program that did not compile": (V.not_built("001.c:3: error: x"), V.NOT_BUILT, "001.c:3: error: x"),
+    "a test program missing without a log": (V.not_built(None), V.NOT_BUILT, "was not built (run `make test`)"),
+    "a function the slot lacks": (V.missing_interface(["memalign", "valloc"]), V.MISSING_INTERFACE,
+                                  "needs memalign, valloc, which the allocator does not define"),
+    "a function with C++ linkage only": (V.missing_interface(["dmalloc_free"], {"dmalloc_free"}),
+                                         V.MISSING_INTERFACE, "(dmalloc_free with C++ linkage"),
+}
+
+
+@pytest.mark.parametrize("judged, verdict, why", BEFORE_RUNNING.values(), ids=BEFORE_RUNNING.keys())
+def test_a_test_that_cannot_run_has_its_verdict_too(judged, verdict, why):
+    assert (judged.verdict, why in judged.message) == (verdict, True), judged.message
+
+
+def test_every_verdict_is_a_constant_the_readme_lists():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert len(set(V.VERDICTS)) == 10
+    assert [v for v in V.VERDICTS if f"`{v}`" not in readme] == []
