@@ -1,6 +1,6 @@
 /*
  * dmalloc.c - the heaplab reference debugging layer: CS61/Yale's "dmalloc" (the interface and
- * its exact messages are in dmalloc.h)
+ * its exact messages: dmalloc.h, docs/dmalloc.md)
  * =============================================================================================
  *
  * Built on base_malloc and base_free (harness/base_allocator.c, linked into every test program),
