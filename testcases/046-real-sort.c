@@ -40,7 +40,7 @@ int main(void) {
     close(fd);
     static const char *const outputs[] = {"sort.out.%s", NULL};
     hl_run_both("sort",
-                "export LC_ALL=C; { sort -S 2M -T . --parallel=2 sort.in && "
+                "export LC_ALL=C.UTF-8; { sort -S 2M -T . --parallel=2 sort.in && "
                 "sort -t ' ' -k2,2n -k1,1 -k3,3n --parallel=2 sort.in && "
                 "sort -u -k1,1 sort.in | wc -l; } > sort.out.%1$s 2> sort.err.%1$s",
                 outputs);
