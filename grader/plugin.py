@@ -170,11 +170,17 @@ class Grading:
         return [f"  {line}" for line in lines[:most]] + (["  ..."] if len(lines) > most else [])
 
     def header(self):
+        """The lines above everything else: what makes the whole score read differently."""
         lines = [self.not_built_line()] if self.slot.compile_error else []
-        lines += self.warnings
-        lines += filter(None, [alignment.header(self.rows, self.align)])
         if self.total is not None and len(self.rows) < self.total:
             lines.append(f"INCOMPLETE: {len(self.rows)} of {self.total} tests ran; the score counts only those")
+        lines += self.warnings
+        if self.slot.layer:
+            lines.append(
+                f"GRADED WITH {self.slot.layer}: the debugging layer beside {self.alloc} joined the slot, so the "
+                f"dmalloc tests grade that layer; delete it (or grade from another folder) to grade {self.alloc} alone"
+            )
+        lines += filter(None, [alignment.header(self.rows, self.align)])
         return lines
 
     def pytest_sessionstart(self, session):

@@ -39,6 +39,17 @@ class Slot:
         return self.path / "alloc.so"
 
     @property
+    def layer(self):
+        """The debugging layer beside the slot's file that was linked into it (a `dmalloc.c`
+        next to `alloc.c`, see the Makefile), else None."""
+        sources = self.path / "sources"
+        if not self.library.exists() or not sources.exists():
+            return None
+        members = subprocess.run(["ar", "t", str(self.library)], capture_output=True, text=True, check=False)
+        names = sources.read_text().split()
+        return names[-1] if len(names) > 1 and "dmalloc.o" in members.stdout.split() else None
+
+    @property
     def compile_error(self):
         """The compiler's first error line when the slot did not build, else None."""
         if self.library.exists() and self.shared_object.exists():

@@ -24,9 +24,12 @@ def test_the_pair_passes_the_dmalloc_tests_and_alone_the_allocator_misses_them(s
     pair = folder(scratch, "pair", {"alloc.c": ALLOC.read_text(), "dmalloc.c": LAYER.read_text()})
     graded = grade(pair / "alloc.c", slot=scratch / "slot", tests=TESTS, jobs=2)
     assert set(graded.verdicts.values()) == {"passed"}, graded.stdout[-3000:]
+    # Never silently: the report says whose layer the dmalloc tests graded.
+    assert f"GRADED WITH {pair / 'dmalloc.c'}: the debugging layer beside" in graded.stdout
 
     (pair / "dmalloc.c").unlink()
     graded = grade(pair / "alloc.c", slot=scratch / "slot", tests=TESTS, jobs=2)
+    assert "GRADED WITH" not in graded.stdout
     verdicts = graded.verdicts
     assert verdicts[1] == "passed", graded.stdout[-3000:]
     for number in (52, 59, 110):
@@ -50,6 +53,7 @@ def test_an_allocator_with_its_own_layer_is_graded_on_its_own(scratch):
     both = folder(scratch, "both", {"alloc.c": everything, "dmalloc.c": LAYER.read_text()})
     graded = grade(both / "alloc.c", slot=scratch / "slot", tests=TESTS, jobs=2)
     assert set(graded.verdicts.values()) == {"passed"}, graded.stdout[-3000:] + graded.stderr[-2000:]
+    assert "GRADED WITH" not in graded.stdout
 
 
 def test_the_reference_layer_builds_on_base_malloc_alone(scratch):
