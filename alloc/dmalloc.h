@@ -11,7 +11,8 @@
  * header has its malloc, free, calloc and realloc calls routed to the dmalloc_* functions with
  * the caller's __FILE__ and __LINE__, unless DMALLOC_DISABLE is defined before the include.
  *
- * Messages (exact; tests match them). Errors go to standard error, then the program aborts:
+ * Messages (exact; tests match them). Errors go to standard error, then the program stops:
+ * abort(), or exit with a nonzero status (the tests accept either):
  *   MEMORY BUG: FILE:LINE: invalid free of pointer PTR, not in heap
  *   MEMORY BUG: FILE:LINE: invalid free of pointer PTR, double free
  *   MEMORY BUG: FILE:LINE: invalid free of pointer PTR, not allocated

@@ -1,6 +1,6 @@
 """A numbered test program: its `//@` metadata and its `//!` expected output.
 
-    //@ category: realloc        //@ mode: static preload     //@ exit: 0 | 3 | abort | signal | any
+    //@ category: realloc        //@ mode: static preload     //@ exit: 0 | 3 | abort | fail | signal | any
     //@ points: 2                //@ needs: aligned           //@ args: 100 4
     //@ timeout: 10
     //! expected output line     //!!UNORDERED  //!!SORT  //!!TIME  //!!ABORT
@@ -113,9 +113,9 @@ def _parse_needs(text):
 
 
 def _parse_exit(text):
-    if text in ("abort", "signal", "any") or re.fullmatch(r"\d{1,3}", text) and int(text) < 256:
+    if text in ("abort", "fail", "signal", "any") or re.fullmatch(r"\d{1,3}", text) and int(text) < 256:
         return text
-    raise ValueError(f"{text!r} is not 0-255, abort, signal or any")
+    raise ValueError(f"{text!r} is not 0-255, abort, fail, signal or any")
 
 
 def _parse_category(text):
@@ -171,7 +171,7 @@ def _apply_directives(path, test, directives):
             setattr(test, flag, True)
     if test.abort and test.exit in ("0", "any"):
         raise TestcaseError(
-            path, directives["ABORT"], "//!!ABORT wants a failing exit: add `//@ exit: abort`, `signal` or a nonzero status"
+            path, directives["ABORT"], "//!!ABORT wants a failing exit: add `//@ exit: fail`, `abort`, `signal` or a nonzero status"
         )
 
 

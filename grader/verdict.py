@@ -78,12 +78,16 @@ def _exit_ok(expected, result):
     if expected == "any":
         return True
     if result["status"] == "signaled":
-        return expected == "signal" or (expected == "abort" and result["signal"] == "SIGABRT")
+        return expected == "signal" or (expected in ("abort", "fail") and result["signal"] == "SIGABRT")
+    if expected == "fail":
+        return result["exit_code"] != 0
     return expected.isdigit() and result["exit_code"] == int(expected)
 
 
 def _expected_exit(expected):
-    return {"abort": "abort (SIGABRT)", "signal": "a signal", "any": "any"}.get(expected, f"status {expected}")
+    return {
+        "abort": "abort (SIGABRT)", "fail": "a failure: abort (SIGABRT) or a nonzero status", "signal": "a signal", "any": "any",
+    }.get(expected, f"status {expected}")
 
 
 def _cpu_limit_death(result):

@@ -1,6 +1,6 @@
 //@ category: errors
 //@ needs: dmalloc
-//@ exit: abort
+//@ exit: fail
 //! ??{[a-z ]+}?? ??{0x[0-9a-f]+}=ptr?? at line ??{[0-9]+}=line??
 //! MEMORY BUG: ???068-dm-double-free-header-restored.c:??line??: invalid free of pointer ??ptr??, double free
 

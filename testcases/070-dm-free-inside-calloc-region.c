@@ -1,6 +1,6 @@
 //@ category: errors
 //@ needs: dmalloc
-//@ exit: abort
+//@ exit: fail
 //! region allocated at line ??{[0-9]+}=aline??
 //! ??{[a-z ]+}?? ??{0x[0-9a-f]+}=ptr?? at line ??{[0-9]+}=line??
 //! MEMORY BUG: ???070-dm-free-inside-calloc-region.c:??line??: invalid free of pointer ??ptr??, not allocated

@@ -1,6 +1,6 @@
 //@ category: errors
 //@ needs: dmalloc
-//@ exit: abort
+//@ exit: fail
 //! old pointer ??{0x[0-9a-f]+}=ptr??, new one ??{0x[0-9a-f]+}??
 //! freeing the old pointer at line ??{[0-9]+}=line??
 //! MEMORY BUG: ???080-dm-free-after-realloc-moved.c:??line??: invalid free of pointer ??ptr??, double free

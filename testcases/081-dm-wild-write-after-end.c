@@ -1,6 +1,6 @@
 //@ category: boundary
 //@ needs: dmalloc
-//@ exit: abort
+//@ exit: fail
 //! ??{[a-z ]+}?? ??{0x[0-9a-f]+}=ptr?? at line ??{[0-9]+}=line??
 //! MEMORY BUG: ???081-dm-wild-write-after-end.c:??line??: detected wild write during free of pointer ??ptr??
 

@@ -81,7 +81,7 @@ def test_an_empty_expected_line_is_the_prefix_and_its_space(tmp_path):
         ("//!no space", "one space"),
         ("//!", "one space"),
         ("  //! indented", "first column"),
-        ("//!!ABORT", "//@ exit: abort"),
+        ("//!!ABORT", "//@ exit: fail"),
         ("//@ points: 2", "given twice"),
     ],
 )

@@ -32,6 +32,12 @@ ROWS = {
     "an abort where 0 was expected": (
         signaled("SIGABRT", "Aborted"), {}, V.CRASHED, "Received signal SIGABRT (Aborted)"),
     "an abort the test expects": (signaled("SIGABRT", "Aborted"), {"exit": "abort"}, V.PASSED, ""),
+    "a failure the test expects, by abort": (signaled("SIGABRT", "Aborted"), {"exit": "fail"}, V.PASSED, ""),
+    "a failure the test expects, by exit(1)": (result(exit_code=1), {"exit": "fail"}, V.PASSED, ""),
+    "no failure where one is expected": (
+        result(), {"exit": "fail"}, V.WRONG_EXIT, "expected a failure: abort (SIGABRT) or a nonzero status"),
+    "a crash is no failure the test expects": (
+        signaled("SIGSEGV", "Segmentation fault"), {"exit": "fail"}, V.CRASHED, "SIGSEGV"),
     "any signal the test expects": (signaled("SIGSEGV", "Segmentation fault"), {"exit": "signal"}, V.PASSED, ""),
     "a segfault": (signaled("SIGSEGV", "Segmentation fault"), {}, V.CRASHED, "SIGSEGV (Segmentation fault)"),
     "a SIGKILL below the CPU limit": (
