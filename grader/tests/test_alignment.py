@@ -25,7 +25,8 @@ def test_by_default_only_alignment_tests_lose_and_the_header_says_why(scratch):
         if t["status"] == "failed":
             assert "is 8-byte aligned; the course requires 16" in t["output"], t["output"]
     assert [line for line in graded.stdout.splitlines() if line.startswith("ALIGNMENT:")] == [SHORTFALL]
-    assert graded.results["output"].splitlines()[0] == SHORTFALL
+    # Among the lines above the table (a private build folder adds a WARNING there too).
+    assert graded.results["output"].splitlines().count(SHORTFALL) == 1
 
 
 def test_a_course_that_requires_8_loses_nothing(scratch):
