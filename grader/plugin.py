@@ -175,9 +175,9 @@ class Grading:
         if self.total is not None and len(self.rows) < self.total:
             lines.append(f"INCOMPLETE: {len(self.rows)} of {self.total} tests ran; the score counts only those")
         lines += self.warnings
-        if self.slot.layer:
+        if layer := self.slot.layer:
             lines.append(
-                f"GRADED WITH {self.slot.layer}: the debugging layer beside {self.alloc} joined the slot, so the "
+                f"GRADED WITH {layer}: the debugging layer beside {self.alloc} joined the slot, so the "
                 f"dmalloc tests grade that layer; delete it (or grade from another folder) to grade {self.alloc} alone"
             )
         lines += filter(None, [alignment.header(self.rows, self.align)])

@@ -747,22 +747,28 @@ static const char *hl_first_line(const char *path) {
     return buf[0] ? buf : "(empty)";
 }
 
-/* hl_system, with run and ran notes around it: a test killed at its time limit then says which
- * program was running, and how long it took on libc's allocator. */
-static int hl_system_noted(const char *prog, const char *cmd, bool with_slot) {
-    const char *where = with_slot ? "slot" : "libc";
+/* One line of notes, when the runner reads them. */
+static void hl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void hl_note(const char *fmt, ...) {
     char note[256];
-    int len = snprintf(note, sizeof note, "run %s %s\n", prog, where);
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(note, sizeof note, fmt, ap);
+    va_end(ap);
     if (hl_notes_fd >= 0 && len > 0 && (size_t)len < sizeof note)
         hl_write_all(hl_notes_fd, note, (size_t)len);
+}
+
+/* hl_system, with run and ran notes around it: a test killed at its time limit then says which
+ * program was running on which allocator (`where`), and how long it took on libc's. */
+static int hl_system_noted(const char *prog, const char *where, const char *cmd, bool with_slot) {
+    hl_note("run %s %s\n", prog, where);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = hl_system(cmd, with_slot);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    len = snprintf(note, sizeof note, "ran %s %s %.2f %d\n", prog, where, seconds, status);
-    if (hl_notes_fd >= 0 && len > 0 && (size_t)len < sizeof note)
-        hl_write_all(hl_notes_fd, note, (size_t)len);
+    hl_note("ran %s %s %.2f %d\n", prog, where, seconds, status);
     return status;
 }
 
@@ -795,7 +801,7 @@ static const char *hl_malloc0_hint(void) {
 void hl_run_both(const char *prog, const char *cmd, const char *const *outputs) {
     char run[8192], err[64];
     snprintf(run, sizeof run, cmd, "libc");
-    int libc = hl_system_noted(prog, run, false);
+    int libc = hl_system_noted(prog, "libc", run, false);
     snprintf(err, sizeof err, "%s.err.libc", prog);
     CHECK_MSG(libc == 0, "%s failed on libc's allocator (exit %d): %s", prog, libc,
               hl_first_line(err));
@@ -806,7 +812,7 @@ void hl_run_both(const char *prog, const char *cmd, const char *const *outputs) 
         wrap = strlen(run);
     }
     snprintf(run + wrap, sizeof run - wrap, cmd, "slot");
-    int slot = hl_system_noted(prog, run, wrap == 0);
+    int slot = hl_system_noted(prog, "slot", run, wrap == 0);
     snprintf(err, sizeof err, "%s.err.slot", prog);
     /* A program that gave up (rather than crashed) may have taken malloc(0)'s NULL for ENOMEM. */
     CHECK_MSG(slot == libc, "%s exited with %d on the allocator, %d on libc's: %s%s", prog, slot,
