@@ -68,7 +68,8 @@ STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT_TESTS)/%)
 HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
            $(BUILD)/harness/libbase_allocator.pic.a
 
-.PHONY: all test check units deps deps-check alloc-exists harness slot tests gdb valgrind clean format lint image ubsan
+.PHONY: all test check units deps deps-check alloc-exists harness slot tests gdb valgrind clean format lint image ubsan \
+        autograder-zip
 .DELETE_ON_ERROR:
 # Test objects are intermediate files, but rebuilding them on every run wastes minutes.
 .SECONDARY:
@@ -213,14 +214,18 @@ $(sort $(BUILD)/harness $(BUILD)/tests $(TEST_BUILD) $(SLOT)/tests $(SLOT_TESTS)
 # ---- grading ---------------------------------------------------------------------------------
 GRADER_ARGS = -p grader.plugin --rootdir=. -q --slot=$(SLOT) --build=$(BUILD) --alloc='$(ALLOC)' \
               --junitxml=$(SLOT)/results/junit.xml \
-              $(if $(T),--tests=$(T)) $(if $(ALIGN),--align=$(ALIGN)) $(if $(filter-out 1,$(J)),-n $(J))
+              $(if $(T),--tests=$(T)) $(if $(ALIGN),--align=$(ALIGN)) $(if $(filter-out 1,$(J)),-n $(J)) \
+              $(if $(RUBRIC),--rubric='$(RUBRIC)') $(if $(FORMAT),--format='$(FORMAT)')
+# Autolab reads the score from the output's last line: a test that lost must not make make add
+# its error line after it (pytest's status 1; a usage error, 4, still fails).
+AUTOLAB_STATUS = $(if $(findstring autolab,$(FORMAT)), || [ $$? = 1 ])
 
 # The slot and the test programs are built with -k: what fails to build costs its own tests,
 # which the grader reports as not-built with the compiler's first error.
 test: deps-check alloc-exists
 	@$(MAKE) --no-print-directory harness
 	@$(MAKE) --no-print-directory -k -j$(J) slot tests 2>$(SLOT)/build.log || true
-	@$(PYTEST) $(GRADER_ARGS) $(TESTCASES)
+	@$(PYTEST) $(GRADER_ARGS) $(TESTCASES) $(AUTOLAB_STATUS)
 
 alloc-exists:
 	@test -f "$(ALLOC)" || { echo "ALLOC=$(ALLOC): no such file; give the path of an allocator source (.c or .cc)" >&2; exit 2; }
@@ -337,6 +342,24 @@ format:
 # where an engine works.
 image:
 	@grader/build-image heaplab
+
+# The zip Gradescope takes as an autograder: gradescope/setup.sh and gradescope/run_autograder at
+# its root, the tree as git has it (build/ aside) in heaplab/, and the rubric it grades with,
+# named, never guessed: RUBRIC=malloc, dmalloc, full, or a course's .toml (copied in). FORMAT too.
+AUTOGRADER := $(BUILD)/autograder
+autograder-zip:
+	@test -n "$(RUBRIC)" || { echo "usage: make autograder-zip RUBRIC=malloc|dmalloc|full|path/to/rubric.toml" >&2; exit 2; }
+	@$(PYTHON) -c 'import sys; from grader import rubric; rubric.load(sys.argv[1])' '$(RUBRIC)' || exit 2
+	@rm -rf $(AUTOGRADER) $(AUTOGRADER).zip && mkdir -p $(AUTOGRADER)/heaplab
+	@git ls-files -co --exclude-standard | while read -r f; do test ! -e "$$f" || echo "$$f"; done \
+	  | tar -cf - -T - | tar -xf - -C $(AUTOGRADER)/heaplab
+	@cp gradescope/setup.sh gradescope/run_autograder $(AUTOGRADER)/
+	@case '$(RUBRIC)' in *.toml|*/*) cp '$(RUBRIC)' $(AUTOGRADER)/rubric.toml; \
+	  rubric=/autograder/source/rubric.toml;; *) rubric='$(RUBRIC)';; esac; \
+	  printf 'RUBRIC=%s\nFORMAT=%s\n' "$$rubric" '$(FORMAT)' >$(AUTOGRADER)/rubric.env
+	@cd $(AUTOGRADER) && $(PYTHON) -m zipfile -c ../autograder.zip setup.sh run_autograder rubric.env \
+	  $$(test ! -f rubric.toml || echo rubric.toml) heaplab
+	@echo "autograder: $(AUTOGRADER).zip (RUBRIC=$(RUBRIC)): upload it as the assignment's autograder"
 
 clean:
 	rm -rf $(BUILD)

@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 
 from grader import alignment
+from grader import formats
 from grader import report
+from grader import rubric as R
 from grader import runner
 from grader import testcase as tc
 from grader import verdict as V
@@ -27,7 +29,7 @@ from grader.slot import FUNCTIONS, Slot, families
 PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user_properties
 # What a run writes in its results directory, and clears at its start: a file left by an earlier
 # run must never pass for this one's.
-RESULT_FILES = re.compile(r"^(results\.json|junit\.xml|(\d{3}-.*|test\d{3})\.(static|preload)\.json)(\.tmp)?$")
+RESULT_FILES = re.compile(r"^(results\.json|junit\.xml|prairielearn\.json|(\d{3}-.*|test\d{3})\.(static|preload)\.json)(\.tmp)?$")
 
 
 def pytest_addoption(parser):
@@ -40,6 +42,15 @@ def pytest_addoption(parser):
     group.addoption(
         "--align", type=int, default=alignment.DEFAULT, metavar="BYTES",
         help="the payload alignment the course requires of malloc (default: 16; 8 for CS:APP-style courses)",
+    )
+    group.addoption(
+        "--rubric", default=R.AUTO, metavar="NAME|FILE",
+        help="which tests count and for how much: auto (the families the slot defines; default), "
+        "a preset of rubrics/ (malloc, dmalloc, full) or a rubric file (.toml)",
+    )
+    group.addoption(
+        "--format", default="", metavar="LIST",
+        help=f"reports beside results.json and junit.xml: {', '.join(formats.EXTRA)} (comma-separated)",
     )
     group.addoption(
         "--run-as", default=runner.UNPRIVILEGED_USER, metavar="USER",
@@ -106,9 +117,16 @@ class Grading:
                 f"build in a directory others can read to isolate them"
             )
             self.user = None
-        self.selected = self._selection(config)
         self.rows, self.details, self.total = [], {}, None
         self._defined = None
+        self.suite = self._suite(config)
+        try:
+            self.formats = formats.parse(config.getoption("--format"))
+            self.rubric = R.load(config.getoption("--rubric"), set(self.suite)) or R.auto(self.defined[0])
+        except (ValueError, R.RubricError) as e:
+            raise pytest.UsageError(str(e)) from None
+        self._apply_rubric()
+        self.selected = self._selection(config)
 
     @property
     def defined(self):
@@ -139,6 +157,35 @@ class Grading:
                     return directory
         return None
 
+    @staticmethod
+    def _suite(config):
+        """{number: the parsed test, or None when malformed} of the test files the run names."""
+        suite = {}
+        for arg in config.args:
+            path = Path(arg.split("::")[0])
+            for f in [path] if path.is_file() else tc.test_files(path) if path.is_dir() else []:
+                if tc.number_of(f) is not None:
+                    try:
+                        suite[tc.number_of(f)] = tc.parse(f)
+                    except tc.TestcaseError:
+                        suite[tc.number_of(f)] = None
+        return suite
+
+    def _apply_rubric(self):
+        """The tests in play, their points and visibility, and what the rubric leaves out. A
+        malformed test stays in play: its category is unknown, and it costs its points."""
+        tests = {n: t for n, t in self.suite.items() if t is not None}
+        self.in_play = {n for n in self.suite if n not in tests or self.rubric.counts(tests[n])}
+        self.points = self.rubric.points([t for n, t in tests.items() if n in self.in_play])
+        self.left_out = [t for n, t in sorted(tests.items()) if n not in self.in_play]
+
+    def visibility(self, number):
+        test = self.suite.get(number)
+        return self.rubric.visibility(number, test.category if test else None)
+
+    def rubric_line(self):
+        return self.rubric.header(Path(self.alloc).name, bool(self.defined[0]), self.left_out)
+
     def _selection(self, config):
         text = config.getoption("--tests")
         if not text:
@@ -147,17 +194,17 @@ class Grading:
             wanted = tc.parse_selection(text)
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
-        have = set()
-        for arg in config.args:
-            path = Path(arg.split("::")[0])
-            have.update(tc.number_of(f) for f in ([path] if path.is_file() else tc.test_files(path)))
-        have.discard(None)
+        have = set(self.suite)
         # A range selects the tests it holds: T=1,700-799 runs test 1; only a selection that
         # holds no test at all is a mistake.
         if not wanted & have:
             span = f"{min(have)}-{max(have)}" if have else "none"
             raise pytest.UsageError(f"T={text}: no test numbered {text} (tests here: {span}, see testcases/)")
-        return wanted & have
+        if not wanted & self.in_play:
+            raise pytest.UsageError(
+                f"T={text}: the rubric leaves out every test it names ({self.rubric_line()})"
+            )
+        return wanted & have & self.in_play
 
     def not_built_line(self):
         error = self.slot.compile_error
@@ -189,9 +236,8 @@ class Grading:
             reporter.write_line(self.not_built_line(), red=True, bold=True)
 
     def pytest_collection_modifyitems(self, items):
-        if self.selected is None:
-            return
-        keep = [i for i in items if not isinstance(i, TestcaseItem) or i.number in self.selected]
+        wanted = self.in_play if self.selected is None else self.selected
+        keep = [i for i in items if not isinstance(i, TestcaseItem) or i.number in wanted]
         self.config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
 
@@ -234,6 +280,7 @@ class Grading:
         tr.section("heaplab", sep="=")
         for line in self.header():
             tr.write_line(line, red=True, bold=True)
+        tr.write_line(self.rubric_line())
         if self.slot.compile_error:
             for line in self.compiler_messages():
                 tr.write_line(line)
@@ -246,7 +293,17 @@ class Grading:
     def pytest_sessionfinish(self):
         if self.controller:
             rows = sorted(self.rows, key=lambda r: r["number"])
-            report.write_json(self.results / "results.json", report.gradescope(rows, self.header(), self.details))
+            header = [*self.header(), self.rubric_line()]
+            report.write_json(self.results / "results.json", report.gradescope(rows, header, self.details))
+            formats.write(self.formats, self.results, rows, header, self.details)
+
+    def pytest_unconfigure(self):
+        """Autolab reads the score from the last line of the output: after pytest's own."""
+        if self.controller and formats.AUTOLAB in self.formats:
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            rows = sorted(self.rows, key=lambda r: r["number"])
+            if reporter:
+                reporter.write_line(formats.autolab_line(rows))
 
 
 def pytest_collect_file(file_path, parent):
@@ -284,10 +341,12 @@ class TestcaseItem(pytest.Item):
             self.add_marker(marker(test.category))
 
     def runtest(self):
+        run = grading(self.config)
         row = {
             "number": self.number, "name": self.path.stem, "points": 0, "time": None,
             "category": self.test.category if self.test else "-",
-            "max_points": self.test.points if self.test else tc.declared_points(self.path),
+            "max_points": run.points.get(self.number) or tc.declared_points(self.path),
+            "visibility": run.visibility(self.number),
         }
         self.user_properties.append((PROPERTY, row))
         judged = V.bad_testcase(self.error) if self.error is not None else self._run_modes(row)
@@ -296,8 +355,9 @@ class TestcaseItem(pytest.Item):
             row.setdefault("reason", judged.message)
             raise TestFailed(f"{self.path.stem}: {judged.verdict}: {judged.message}")
         if not judged.passed:
-            raise TestFailed(judged.message)
-        row["points"] = self.test.points
+            # What a hidden test expects is never shown: not its lines, nor the diff against them.
+            raise TestFailed(judged.message if row["visibility"] == "visible" else report.withheld(row))
+        row["points"] = row["max_points"]
 
     def _run_modes(self, row):
         test, run = self.test, grading(self.config)

@@ -111,7 +111,20 @@ def table(rows):
 
 
 def score(rows):
-    return sum(r["points"] for r in rows), sum(r["max_points"] for r in rows)
+    """(points scored, points possible); rounded, since a rubric's category points are shared
+    among its tests in fractions that must add back up to whole points."""
+    return _tidy(sum(r["points"] for r in rows)), _tidy(sum(r["max_points"] for r in rows))
+
+
+def _tidy(points):
+    """Points as a platform shows them: 20, not 20.000000000000004 nor 20.0."""
+    points = round(points, 6)
+    return int(points) if points == int(points) else points
+
+
+def withheld(row):
+    """All that is shown of a hidden test that failed: its verdict, none of what it expects."""
+    return f"{row['name']}: failed ({row['verdict']}); a hidden test: its expected output and details are not shown"
 
 
 def score_line(rows):
@@ -126,10 +139,10 @@ def _count(n, noun):
     return f"{n:g} {noun}{'' if n == 1 else 's'}"
 
 
-def numbers(rows):
-    """`9-12, 45, 52-99`: the rows' test numbers, runs of consecutive ones as ranges."""
+def numbers(tests):
+    """`9-12, 45, 52-99`: test numbers, runs of consecutive ones as ranges."""
     runs = []
-    for n in sorted(r["number"] for r in rows):
+    for n in sorted(tests):
         if runs and n == runs[-1][1] + 1:
             runs[-1][1] = n
         else:
@@ -152,7 +165,7 @@ def summaries(rows):
             reasons.setdefault(r.get("reason", verdict), []).append(r)
         for reason, tests in reasons.items():
             points = sum(r["max_points"] for r in tests)
-            which = f"test{'s' if len(tests) > 1 else ''} {numbers(tests)}"
+            which = f"test{'s' if len(tests) > 1 else ''} {numbers(r['number'] for r in tests)}"
             lines.append(f"  {reason}: {which} ({_count(points, 'point')})")
     return lines
 
@@ -170,7 +183,7 @@ def gradescope(rows, header_lines, details):
                 "max_score": r["max_points"],
                 "status": "passed" if r["verdict"] == V.PASSED else "failed",
                 "output": details.get(r["name"], r["verdict"]),
-                "visibility": "visible",
+                "visibility": r.get("visibility", "visible"),
                 "tags": [r["category"]],
             }
             for r in rows

@@ -50,7 +50,7 @@ def test_a_dmalloc_only_slot_runs_its_tests_and_misses_what_it_lacks(scratch):
 
 
 def test_a_dmalloc_only_slot_on_heaplabs_suite(scratch):
-    graded = grade(DMALLOC_ONLY, slot=scratch / "slot", tests="1,52,53,59", jobs=2)
+    graded = grade(DMALLOC_ONLY, slot=scratch / "slot", tests="1,52,53,59", jobs=2, rubric="full")
     verdicts = graded.verdicts
     assert verdicts[52] == verdicts[53] == "passed", graded.stdout[-3000:]
     assert "missing-interface: needs malloc, free, calloc, realloc," in verdicts[1]

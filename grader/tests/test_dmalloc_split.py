@@ -28,7 +28,7 @@ def test_the_pair_passes_the_dmalloc_tests_and_alone_the_allocator_misses_them(s
     assert f"GRADED WITH {pair / 'dmalloc.c'}: the debugging layer beside" in graded.stdout
 
     (pair / "dmalloc.c").unlink()
-    graded = grade(pair / "alloc.c", slot=scratch / "slot", tests=TESTS, jobs=2)
+    graded = grade(pair / "alloc.c", slot=scratch / "slot", tests=TESTS, jobs=2, rubric="full")
     assert "GRADED WITH" not in graded.stdout
     verdicts = graded.verdicts
     assert verdicts[1] == "passed", graded.stdout[-3000:]
@@ -40,7 +40,7 @@ def test_a_layer_graded_alone_takes_no_allocator_from_beside_it(scratch):
     """ALLOC=dmalloc.c is the layer alone, whatever else its folder holds: only a layer beside an
     allocator joins it, not an allocator beside a layer."""
     alone = folder(scratch, "layer", {"dmalloc.c": LAYER.read_text(), "alloc.c": ALLOC.read_text()})
-    graded = grade(alone / "dmalloc.c", slot=scratch / "slot", tests=TESTS, jobs=2)
+    graded = grade(alone / "dmalloc.c", slot=scratch / "slot", tests=TESTS, jobs=2, rubric="full")
     verdicts = graded.verdicts
     assert verdicts[52] == verdicts[59] == verdicts[110] == "passed", graded.stdout[-3000:]
     assert "missing-interface: needs malloc," in verdicts[1], verdicts[1]
