@@ -3,6 +3,8 @@
 #   make test                 grade alloc/alloc.c        make test ALLOC=path/to/alloc.c
 #   make test T=12            one test (T=3,7-9 several) make check   the project's own tests
 #   make gdb T=12             make valgrind T=12         make deps    install what is missing
+#   make test RUBRIC=malloc   which tests count (auto, malloc, dmalloc, full, or a .toml)
+#   make test FORMAT=autolab,prairielearn                 make autograder-zip RUBRIC=malloc
 #
 # Everything is built out of tree under build/. The slot is compiled once as a static library
 # (linked into each test program, its malloc replacing libc's) and once as a shared object

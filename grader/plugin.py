@@ -184,7 +184,7 @@ class Grading:
         return self.rubric.visibility(number, test.category if test else None)
 
     def rubric_line(self):
-        return self.rubric.header(Path(self.alloc).name, bool(self.defined[0]), self.left_out)
+        return self.rubric.header(Path(self.alloc).name, self.left_out)
 
     def _selection(self, config):
         text = config.getoption("--tests")

@@ -93,17 +93,16 @@ class Rubric:
                     points[n] = settings["points"] * own[n] / weight
         return points
 
-    def header(self, alloc, built, left_out):
+    def header(self, alloc, left_out):
         """The report's line saying which rubric graded and what it left out (`left_out`: the
         tests that do not count), and how to count them."""
         if self.name != AUTO:
             which = f"RUBRIC {self.name}" + (f" ({shown(self.path)})" if self.path.parent == PRESETS else "")
             which += f": {self.description}" if self.description else ""
-        elif built:
-            families = ", ".join(INTERFACES[i] for i in INTERFACES if i in self.interfaces) or "no interface"
-            which = f"RUBRIC auto: {alloc} defines {families}, and the tests of what it defines count"
+        elif self.description:
+            which = f"RUBRIC auto: {alloc} {self.description}, and the tests of what it defines count"
         else:
-            which = f"RUBRIC auto: {alloc} was not built, so what it defines is unknown"
+            which = f"RUBRIC auto: {alloc} defines none of the families heaplab grades (or was not built)"
         if not left_out:
             return f"{which}; every test counts"
         why = []
@@ -125,9 +124,10 @@ def shown(path):
 
 def auto(defined):
     """The rubric of the families a slot defines (`defined`: its C names); every family when it
-    defines none, as a slot that was not built."""
-    families = {i for i, symbols in EVIDENCE.items() if set(symbols) & defined}
-    return Rubric(AUTO, interfaces=frozenset(families or INTERFACES))
+    defines none, as a slot that was not built, whose score is then out of every test."""
+    families = [i for i in INTERFACES if set(EVIDENCE[i]) & defined]
+    says = f"defines {', '.join(INTERFACES[i] for i in families)}" if families else ""
+    return Rubric(AUTO, description=says, interfaces=frozenset(families or INTERFACES))
 
 
 def load(spec, suite=None):

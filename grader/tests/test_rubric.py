@@ -139,3 +139,10 @@ def test_a_selection_the_rubric_leaves_out_is_a_usage_error(scratch):
     graded = grade(slot=scratch / "slot", tests="52", rubric="malloc")
     assert graded.returncode != 0
     assert "T=52: the rubric leaves out every test it names" in graded.stdout + graded.stderr
+
+
+def test_by_default_an_allocator_that_does_not_build_is_graded_out_of_every_test(scratch):
+    graded = grade(ROOT / "grader" / "tests" / "zoo" / "does_not_compile.c", slot=scratch / "slot", tests="1,52,111")
+    assert set(graded.verdicts) == {1, 52, 111}
+    assert all(" not-built: " in v for v in graded.verdicts.values()), graded.verdicts
+    assert "RUBRIC auto: does_not_compile.c defines none of the families heaplab grades" in graded.results["output"]
