@@ -351,12 +351,14 @@ class TestcaseItem(pytest.Item):
         self.user_properties.append((PROPERTY, row))
         judged = V.bad_testcase(self.error) if self.error is not None else self._run_modes(row)
         row["verdict"] = judged.verdict
+        # What a hidden test expects is never shown: not its lines, nor the diff against them,
+        # nor a malformed expected line. A missing function or build error is not an expectation.
+        shown = row["visibility"] == "visible" or judged.verdict in report.SUMMARIZED
         if judged.verdict in report.SUMMARIZED or judged.verdict == V.BAD_TESTCASE:
             row.setdefault("reason", judged.message)
-            raise TestFailed(f"{self.path.stem}: {judged.verdict}: {judged.message}")
+            raise TestFailed(f"{self.path.stem}: {judged.verdict}: {judged.message}" if shown else report.withheld(row))
         if not judged.passed:
-            # What a hidden test expects is never shown: not its lines, nor the diff against them.
-            raise TestFailed(judged.message if row["visibility"] == "visible" else report.withheld(row))
+            raise TestFailed(judged.message if shown else report.withheld(row))
         row["points"] = row["max_points"]
 
     def _run_modes(self, row):

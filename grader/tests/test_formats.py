@@ -17,9 +17,13 @@ SECRET = "the-hidden-expected-line"
 PASSING = 'int main(void) { puts("ok"); return 0; }\n//! ok\n'
 WRONG = 'int main(void) { puts("wrong"); return 0; }\n//! right\n'
 HIDDEN = f'int main(void) {{ puts("not it"); return 0; }}\n//! {SECRET}\n'
+# A malformed expected line (a regular expression that does not compile) the error would quote.
+MALFORMED = f'int main(void) {{ return 0; }}\n//! ??{{[{SECRET}}}??\n'
 RUBRIC = """
 interfaces = ["malloc"]
 [test.3]
+visibility = "hidden"
+[test.6]
 visibility = "hidden"
 [category.stress]
 points = 10
@@ -70,7 +74,7 @@ def check_prairielearn(results, gradescope):
 
 @pytest.fixture(scope="module")
 def graded():
-    """A suite of five on the reference, under a rubric hiding test 3 and the stress category,
+    """A suite of six on the reference, under a rubric hiding tests 3 and 6 and the stress category,
     with every format; graded once for the tests of this module (in the build tree, as the
     `scratch` fixture's directories are, for test programs running as nobody)."""
     scratch = ROOT / "build" / "selftest" / f"formats-{os.getpid()}"
@@ -83,6 +87,7 @@ def graded():
     write_testcase(cases, "003-hidden.c", HIDDEN)
     write_testcase(cases, "004-stress.c", PASSING, category="stress", points=3)
     write_testcase(cases, "005-stress-wrong.c", WRONG, category="stress")
+    write_testcase(cases, "006-hidden-malformed.c", MALFORMED)
     (scratch / "course.toml").write_text(RUBRIC)
     done = grade(slot=scratch / "slot", build=scratch / "build", testcases=cases, rubric=scratch / "course.toml",
                  formats="autolab,prairielearn")
@@ -94,7 +99,8 @@ def test_results_json_follows_gradescopes_format(graded):
     _, done = graded
     check_gradescope(done.results)
     visibility = {t["number"]: t["visibility"] for t in done.results["tests"]}
-    assert visibility == {"1": "visible", "2": "visible", "3": "hidden", "4": "after_due_date", "5": "after_due_date"}
+    assert visibility == {"1": "visible", "2": "visible", "3": "hidden", "4": "after_due_date", "5": "after_due_date",
+                          "6": "hidden"}
     # The category's 10 points, shared 3 to 1 as the tests' own points are.
     assert {t["number"]: t["max_score"] for t in done.results["tests"]}["4"] == 7.5
 
@@ -120,8 +126,9 @@ def test_a_hidden_test_shows_no_expectation_anywhere(graded):
     for text in (done.stdout, (results / "results.json").read_text(), (results / "prairielearn.json").read_text(),
                  (results / "junit.xml").read_text()):
         assert SECRET not in text
-    hidden = {t["number"]: t for t in done.results["tests"]}["3"]
-    assert hidden["status"] == "failed" and "a hidden test" in hidden["output"]
+    for number, verdict in ("3", "wrong-output"), ("6", "bad-testcase"):
+        hidden = {t["number"]: t for t in done.results["tests"]}[number]
+        assert hidden["status"] == "failed" and f"failed ({verdict}); a hidden test" in hidden["output"]
     # A visible test's failure still shows what it expected.
     assert "right" in {t["number"]: t for t in done.results["tests"]}["2"]["output"]
 
