@@ -30,9 +30,10 @@ def parse(text):
 
 
 def autolab_scores(rows):
-    """{category: points scored}, for every category with a test in play, in the suite's order."""
+    """{category: points scored}, for every category with a test in play, in the suite's order
+    (a malformed test, of no category, scores nothing)."""
     scores = {}
-    for category in [*tc.CATEGORIES, "-"]:
+    for category in tc.CATEGORIES:
         in_category = [r for r in rows if r["category"] == category]
         if in_category:
             scores[category] = report.score(in_category)[0]

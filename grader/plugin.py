@@ -355,8 +355,9 @@ class TestcaseItem(pytest.Item):
         # nor a malformed expected line. A missing function or build error is not an expectation.
         shown = row["visibility"] == "visible" or judged.verdict in report.SUMMARIZED
         if judged.verdict in report.SUMMARIZED or judged.verdict == V.BAD_TESTCASE:
-            row.setdefault("reason", judged.message)
-            raise TestFailed(f"{self.path.stem}: {judged.verdict}: {judged.message}" if shown else report.withheld(row))
+            # The row goes into junit.xml's properties too.
+            row.setdefault("reason", judged.message if shown else report.withheld(row))
+            raise TestFailed(f"{self.path.stem}: {judged.verdict}: {judged.message}" if shown else row["reason"])
         if not judged.passed:
             raise TestFailed(judged.message if shown else report.withheld(row))
         row["points"] = row["max_points"]
