@@ -31,7 +31,8 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
     out.unlink(missing_ok=True)
     argv = [
         str(runner), "--name", test.name, "--timeout", str(test.timeout), "--out", str(out),
-        "--unsetenv", "LD_PRELOAD", "--env", f"HEAPLAB_ALIGN={align}",
+        # pytest names the running test in PYTEST_CURRENT_TEST: a test program must not learn it.
+        "--unsetenv", "LD_PRELOAD", "--unsetenv", "PYTEST_CURRENT_TEST", "--env", f"HEAPLAB_ALIGN={align}",
     ]
     # HEAPLAB_SLOT tells the test runtime where malloc must come from (test_runtime.c).
     if mode == "preload":

@@ -586,7 +586,9 @@ static const char *const isolation_names[] = {"none", "namespaces", "user-namesp
 
 struct box_report {
     enum isolation isolation;
-    int err; /* why no namespace could be made, when NONE and --box was given */
+    int err;    /* why no namespace could be made, when NONE and --box was given */
+    int status; /* the test's wait status, from inside the box */
+    bool ended; /* status is set */
 };
 
 /* What the child sends when it cannot start the test. Smaller than PIPE_BUF, so it arrives
@@ -613,6 +615,30 @@ static void redirect_standard_streams(const struct child_plan *p) {
     /* Everything else inherited closes at exec; the error pipe must stay open until then. */
     if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) report_child_error(p, "close_range");
     if (fcntl(p->notes_fd, F_SETFD, 0) != 0) report_child_error(p, "fcntl notes");
+}
+
+/* An ignored signal stays ignored across exec (a runner started in the background ignores
+   SIGINT), and the mask is inherited: give the test the defaults. */
+static void restore_default_signals(void) {
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* fails for KILL, STOP: fine */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* The runner's arguments and environment, as /proc/PID/cmdline and environ show them: the box's
+   PID 1 blanks them, since they name the test. */
+static struct {
+    char *start;
+    size_t len;
+} command_area;
+
+static void find_command_area(int argc, char **argv) {
+    extern char **environ;
+    char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+    for (char **e = environ; *e != NULL && *e == end; e++) end += strlen(*e) + 1;
+    command_area.start = argv[0];
+    command_area.len = (size_t)(end - argv[0]);
 }
 
 /* ---- the box ------------------------------------------------------------------------------- */
@@ -704,7 +730,7 @@ static bool open_source(const char *path, struct source *s) {
 /* Namespaces of its own: as root, directly; otherwise in a user namespace mapping the
    caller's user and group to themselves. */
 static enum isolation unshare_namespaces(const struct child_plan *p) {
-    int flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
+    int flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID;
     uid_t uid = getuid();
     gid_t gid = getgid();
     if (geteuid() == 0) return unshare(flags) == 0 ? NAMESPACES : NONE;
@@ -763,19 +789,68 @@ static void stage_system(const struct child_plan *p) {
     make_dirs(p, STAGE "/dev/shm");
     mount_tmpfs(p, STAGE "/dev/shm", "mode=1777,size=64m");
     make_dirs(p, STAGE "/proc");
-    /* A proc of its own shows only the test's user's processes: not the runner's command
-       line, which names the test. A user namespace may only bind the one it has. */
-    bool own =
-        geteuid() == 0 &&
-        (mount("proc", STAGE "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-               "hidepid=invisible") == 0 ||
-         mount("proc", STAGE "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") == 0);
-    if (!own && mount("/proc", STAGE "/proc", NULL, MS_BIND | MS_REC, NULL) != 0)
+    /* The box's own proc is mounted from inside its PID namespace (box_init). A user namespace
+       may mount one only where the host's is fully visible: the host's is under it, for where
+       it may not. */
+    if (geteuid() != 0 && mount("/proc", STAGE "/proc", NULL, MS_BIND | MS_REC, NULL) != 0)
         report_child_error(p, "mount /proc in the box");
     char *tmp_options = xasprintf("mode=1777,size=%llum", p->o->fsize_mb ? p->o->fsize_mb : 1);
     make_dirs(p, STAGE "/tmp");
     mount_tmpfs(p, STAGE "/tmp", tmp_options);
     free(tmp_options);
+}
+
+/* The box's first process (PID 1 of its PID namespace): mounts the namespace's proc, starts
+   the test, and when the test ends hands its wait status to the runner's child through the
+   shared report, and exits, which kills whatever the test left in the namespace. It is not
+   the test itself because PID 1 ignores the signals it has no handler for, abort()'s too.
+   Returns in the test's process. */
+static void box_init(const struct child_plan *p) {
+    restore_default_signals();
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 &&
+        p->report->isolation == NAMESPACES)
+        report_child_error(p, "mount /proc in the box");
+    int blanked[2];
+    if (pipe2(blanked, O_CLOEXEC) != 0) report_child_error(p, "pipe2 in the box");
+    pid_t test = fork();
+    if (test < 0) report_child_error(p, "fork in the box");
+    if (test == 0) {
+        /* The test starts once PID 1's command line, the runner's, no longer names it. */
+        char byte;
+        close(blanked[1]);
+        while (read(blanked[0], &byte, 1) < 0 && errno == EINTR) continue;
+        close(blanked[0]);
+        return;
+    }
+    memset(command_area.start, 0, command_area.len);
+    /* Without the pipes' ends, the runner sees the test's output and start alone. */
+    close_range(0, ~0U, 0);
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid == test) {
+            p->report->status = status;
+            p->report->ended = true;
+            _exit(0);
+        }
+        if (pid < 0 && errno != EINTR) _exit(127);
+    }
+}
+
+/* The runner's child, outside the PID namespace: waits for the box and ends as its test
+   ended, so that the runner sees the test's exit status or signal. */
+static _Noreturn void relay_test(const struct child_plan *p, pid_t init) {
+    /* Blank, it is no command the test was running when it timed out (record_running). */
+    memset(command_area.start, 0, command_area.len);
+    close_range(0, ~0U, 0);
+    while (waitpid(init, NULL, 0) < 0 && errno == EINTR) continue;
+    if (!p->report->ended) _exit(127);
+    int status = p->report->status;
+    if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+    setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
+    restore_default_signals();
+    raise(WTERMSIG(status));
+    _exit(128 + WTERMSIG(status));
 }
 
 /* Builds the box and enters it; false, with the reason in p->report, when no namespace could
@@ -837,6 +912,10 @@ static bool enter_box(const struct child_plan *p) {
         report_child_error(p, "pivot_root");
     if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
         report_child_error(p, "remount / read-only");
+    pid_t init = fork();
+    if (init < 0) report_child_error(p, "fork the box");
+    if (init > 0) relay_test(p, init);
+    box_init(p);
     if (program_bound) p->argv[0] = BOX_PROGRAM;
     for (size_t i = 0; i < o->n_binds + o->n_traps; i++) close(binds[i].fd);
     if (program_bound) close(program.fd);
@@ -886,15 +965,6 @@ static void set_limits(const struct child_plan *p) {
         if (setrlimit(l->resource, &(struct rlimit){l->soft, l->hard}) != 0)
             report_child_error(p, l->name);
     }
-}
-
-/* An ignored signal stays ignored across exec (a runner started in the background ignores
-   SIGINT), and the mask is inherited: give the test the defaults. */
-static void restore_default_signals(void) {
-    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* fails for KILL, STOP: fine */
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 static _Noreturn void run_child(const struct child_plan *p) {
@@ -1435,6 +1505,7 @@ static void write_result(const struct options *o, const struct result *r) {
 }
 
 int main(int argc, char **argv) {
+    find_command_area(argc, argv);
     struct options o = parse_options(argc, argv);
     struct child_plan plan = {
         .argv = o.argv, .env_edits = o.env_edits, .n_env_edits = o.n_env_edits};

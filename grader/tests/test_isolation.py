@@ -64,6 +64,7 @@ int main(void) {
 KNOWS_ITS_NAME = r'''
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 int main(int argc, char **argv) {
@@ -79,12 +80,15 @@ int main(int argc, char **argv) {
     FILE *p = fopen(parent, "r");
     size_t m = p ? fread(runner, 1, sizeof runner - 1, p) : 0;
     for (size_t i = 0; i < m; i++) if (!runner[i]) runner[i] = ' ';
-    printf("argv[0] %s, exe %s, parent %s\n", strstr(argv[0], "knows-name") ? "names it" : "hides it",
+    const char *env = getenv("PYTEST_CURRENT_TEST");
+    printf("argv[0] %s, exe %s, parent %s, environment %s\n",
+           strstr(argv[0], "knows-name") ? "names it" : "hides it",
            strstr(exe, "knows-name") ? "names it" : "hides it",
-           strstr(runner, "knows-name") ? "names it" : "hides it");
+           strstr(runner, "knows-name") ? "names it" : "hides it",
+           env && strstr(env, "knows-name") ? "names it" : "hides it");
     return 0;
 }
-//! argv[0] hides it, exe hides it, parent hides it
+//! argv[0] hides it, exe hides it, parent hides it, environment hides it
 '''
 
 UID = r'''

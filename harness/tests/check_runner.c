@@ -630,14 +630,15 @@ START_TEST(test_user_option) {
 }
 END_TEST
 
-/* The box shows the program at a path that names no test, a host of its own, no network
-   device but loopback, and lists what the test leaves in a trap. */
+/* The box shows the program at a path that names no test, a PID namespace where the test is
+   PID 2 (after the box's init), a host of its own, no network device but loopback, and lists
+   what the test leaves in a trap. */
 START_TEST(test_box_option) {
-    struct run r = RUN_SH("echo \"$0\"; uname -n; ls /home 2>/dev/null || echo no home; "
+    struct run r = RUN_SH("echo \"$0\" $$; uname -n; ls /home 2>/dev/null || echo no home; "
                           "sed -n 's/^ *\\([a-z0-9]*\\):.*/\\1/p' /proc/net/dev; "
                           "echo 1 > /results/results.json",
                           "--box", "--trap", "/results");
-    ck_assert_has(r.json, "\"output\": \"/heaplab/test\\nheaplab\\nno home\\nlo\\n\"");
+    ck_assert_has(r.json, "\"output\": \"/heaplab/test 2\\nheaplab\\nno home\\nlo\\n\"");
     ck_assert_has(r.json, "\"trapped\": [\"/results/results.json\"]");
     ck_assert_has(r.json, geteuid() == 0 ? "\"isolation\": \"namespaces\""
                                          : "\"isolation\": \"user-namespace\"");
