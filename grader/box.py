@@ -55,12 +55,11 @@ def header(rows, user):
     who = f"run as {user}" if user else "run as the grader's own user"
     if "none" in kinds:
         why = f" ({kinds['none']})" if kinds["none"] else ""
-        return [f"WARNING: test programs ran UNBOXED: no namespace could be made{why}, so they could read "
-                f"the tests' expectations and reach the network; grade as root, or where unprivileged user "
-                f"namespaces are allowed (a container needs CAP_SYS_ADMIN or a seccomp profile allowing unshare)"]
+        return [f"WARNING: test programs ran UNBOXED: no namespace could be made{why}, so only file modes kept "
+                f"them from the tests' expectations, and nothing from the network; grade as root, or where "
+                f"unprivileged user namespaces are allowed (a container needs CAP_SYS_ADMIN for the box)"]
     if "user-namespace" in kinds:
-        return [f"ISOLATION: user namespace (own mount, network, IPC namespaces; {WHAT_THE_BOX_SHOWS}, but the "
-                f"host's /proc, where the runner's command line names the test; {who})"]
+        return [f"ISOLATION: user namespace (own mount, PID, network, IPC namespaces; {WHAT_THE_BOX_SHOWS}; {who})"]
     if "namespaces" in kinds:
-        return [f"ISOLATION: namespaces (own mount, network, IPC namespaces; {WHAT_THE_BOX_SHOWS}; {who})"]
+        return [f"ISOLATION: namespaces (own mount, PID, network, IPC namespaces; {WHAT_THE_BOX_SHOWS}; {who})"]
     return []

@@ -26,12 +26,12 @@
    such processes become its children when their parents die, and it kills its children until
    none is left. Only then is the rest of the output read and the work dir removed.
 
-   The box (--box): the test runs in mount, network, IPC and UTS namespaces of its own, made by
-   the runner when it is root, and otherwise in a user namespace that maps the caller's user to
-   itself. Its root is a fresh tmpfs holding read-only binds of /usr and /etc (and of /bin,
+   The box (--box): the test runs in mount, PID, network, IPC and UTS namespaces of its own, made
+   by the runner when it is root, and otherwise in a user namespace that maps the caller's user
+   to itself. Its root is a fresh tmpfs holding read-only binds of /usr and /etc (and of /bin,
    /lib, /lib32, /lib64 and /sbin, or their symbolic links), a few devices (null, zero, full,
-   random, urandom, tty), a /proc (as root, one that shows only the test's own user's
-   processes), private tmpfs at /tmp and /dev/shm, the work dir at its own path, and PROGRAM
+   random, urandom, tty), the PID namespace's own /proc (the test is PID 2; PID 1 is a small
+   init whose command line is blanked, see box_init), private tmpfs at /tmp and /dev/shm, the work dir at its own path, and PROGRAM
    read-only at /heaplab/test, which is also its argv[0]: a test cannot learn its name from
    where it runs. The network namespace has no interface but a loopback that is down. Binds
    work whatever the modes of the directories above their sources, so the test's user needs
