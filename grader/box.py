@@ -15,7 +15,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-# Where the slot's alloc.so is in the box: a path that names no test.
+# Where the test program and the slot's alloc.so are in the box: paths that name no test.
+PROGRAM = "/heaplab/test"
 ALLOC_SO = "/heaplab/alloc.so"
 
 WHAT_THE_BOX_SHOWS = "test programs see the system's /usr and /etc, their work dir and their own program only"
@@ -46,6 +47,18 @@ class Box:
 
     def remove(self):
         shutil.rmtree(self._decoys, ignore_errors=True)
+
+
+def seen_outside(result, shown):
+    """The runner's result with the box's paths in its notes (a crash's maps) and in the
+    processes still running read as the files they show: `shown` maps each to its file, so
+    that a backtrace finds the file's symbols and a timeout names the program."""
+    def outside(line):
+        return " ".join(str(shown.get(word, word)) for word in line.split(" "))
+
+    result["notes"] = [outside(line) for line in result["notes"]]
+    result["still_running"] = [outside(line) for line in result["still_running"]]
+    return result
 
 
 def header(rows, user):

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from grader import alignment
-from grader.box import ALLOC_SO
+from grader.box import ALLOC_SO, PROGRAM, seen_outside
 
 # When the grader runs as root, tests run as this user, so untrusted code never holds root.
 UNPRIVILEGED_USER = "nobody"
@@ -35,8 +35,9 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
         "--unsetenv", "LD_PRELOAD", "--unsetenv", "PYTEST_CURRENT_TEST", "--env", f"HEAPLAB_ALIGN={align}",
     ]
     # HEAPLAB_SLOT tells the test runtime where malloc must come from (test_runtime.c).
+    shown = {PROGRAM: program}
     if mode == "preload":
-        preload = slot.shared_object.resolve()
+        preload = shown[ALLOC_SO] = slot.shared_object.resolve()
         if box:
             # In the box alloc.so is at a path that names no test; unboxed, the runner names
             # the file itself in the environment.
@@ -60,4 +61,5 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
             raise
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"the runner failed (exit {proc.returncode}): {errors.strip()}")
-    return json.loads(out.read_text())
+    result = json.loads(out.read_text())
+    return seen_outside(result, shown) if result["isolation"] != "none" else result
