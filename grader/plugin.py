@@ -12,18 +12,19 @@ keeps what finished.
 import os
 import re
 import shlex
-import stat
 from pathlib import Path
 
 import pytest
 
 from grader import alignment
+from grader import box
 from grader import formats
 from grader import report
 from grader import rubric as R
 from grader import runner
 from grader import testcase as tc
 from grader import verdict as V
+from grader.box import Box
 from grader.slot import FUNCTIONS, Slot, families
 
 PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user_properties
@@ -109,14 +110,7 @@ class Grading:
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
         self.user = config.getoption("--run-as") or None
-        self.warnings = []
-        private = self._private_directory() if self.user and os.geteuid() == 0 else None
-        if private:
-            self.warnings.append(
-                f"WARNING: {private} is private, so test programs run as root, not as {self.user!r}; "
-                f"build in a directory others can read to isolate them"
-            )
-            self.user = None
+        self._box = None
         self.rows, self.details, self.total = [], {}, None
         self._defined = None
         self.suite = self._suite(config)
@@ -149,13 +143,20 @@ class Grading:
             if RESULT_FILES.match(path.name) and path.is_file():
                 path.unlink()
 
-    def _private_directory(self):
-        """A directory on the way to the test programs that other users cannot enter, or None."""
-        for path in (self.slot.path, self.slot.build / "tests"):
-            for directory in [path.resolve(), *path.resolve().parents]:
-                if directory.exists() and not directory.stat().st_mode & stat.S_IXOTH:
-                    return directory
-        return None
+    @property
+    def box(self):
+        """The box of this process (each xdist worker has its own decoys), made at its first test."""
+        if self._box is None:
+            tree = Path(__file__).resolve().parents[1]
+            here = Path(self.config.invocation_params.dir)
+            folders = {(here / a.split("::")[0]).resolve() for a in self.config.args}
+            folders = [f if f.is_dir() else f.parent for f in folders]
+            self._box = Box(tree, [self.slot.path, self.slot.build], folders, self.results)
+        return self._box
+
+    def pytest_unconfigure(self):
+        if self._box is not None:
+            self._box.remove()
 
     @staticmethod
     def _suite(config):
@@ -221,14 +222,15 @@ class Grading:
         lines = [self.not_built_line()] if self.slot.compile_error else []
         if self.total is not None and len(self.rows) < self.total:
             lines.append(f"INCOMPLETE: {len(self.rows)} of {self.total} tests ran; the score counts only those")
-        lines += self.warnings
+        box_lines = box.header(self.rows, self.user if os.geteuid() == 0 else None)
+        lines += [line for line in box_lines if line.startswith("WARNING")]
         if layer := self.slot.layer:
             lines.append(
                 f"GRADED WITH {layer}: the debugging layer beside {self.alloc} joined the slot, so the "
                 f"dmalloc tests grade that layer; delete it (or grade from another folder) to grade {self.alloc} alone"
             )
         lines += filter(None, [alignment.header(self.rows, self.align)])
-        return lines
+        return lines + [line for line in box_lines if not line.startswith("WARNING")]
 
     def pytest_sessionstart(self, session):
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
@@ -279,7 +281,7 @@ class Grading:
             self.print_failures(tr, rows)
         tr.section("heaplab", sep="=")
         for line in self.header():
-            tr.write_line(line, red=True, bold=True)
+            tr.write_line(line, red=not line.startswith("ISOLATION"), bold=True)
         tr.write_line(self.rubric_line())
         if self.slot.compile_error:
             for line in self.compiler_messages():
@@ -374,9 +376,10 @@ class TestcaseItem(pytest.Item):
         for mode in test.modes:
             if not run.slot.program(test, mode).exists():
                 return self._lose(V.not_built(run.slot.build_log(test, mode)), mode, None)
-            result = runner.run(test, mode, run.slot, run.results, run.runner, run.user, run.align)
+            result = runner.run(test, mode, run.slot, run.results, run.runner, run.user, run.align, run.box)
             row["time"] = (row["time"] or 0) + result["wall_time"]
-            judged = V.judge(test, result)
+            row["isolation"], row["isolation_error"] = result["isolation"], result["isolation_error"]
+            judged = V.caught(result, run.box.canary) or V.judge(test, result)
             if not judged.passed:
                 row["alignment"] = alignment.observed(result.get("output"))
                 return self._lose(judged, mode, result)

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from grader import alignment
+from grader.box import ALLOC_SO, PROGRAM, seen_outside
 
 # When the grader runs as root, tests run as this user, so untrusted code never holds root.
 UNPRIVILEGED_USER = "nobody"
@@ -22,23 +23,33 @@ def command(test, mode, slot, align=alignment.DEFAULT):
     return prefix + shlex.join([str(program), *test.args])
 
 
-def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT):
-    """Run the test in `mode`; the result dict of the runner (docs/results.md)."""
+def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT, box=None):
+    """Run the test in `mode`, in `box` (a grader.box.Box) when given; the result dict of the
+    runner (docs/results.md)."""
     program = slot.program(test, mode).resolve()
     out = Path(results_dir) / f"{test.name}.{mode}.json"
     out.unlink(missing_ok=True)
     argv = [
         str(runner), "--name", test.name, "--timeout", str(test.timeout), "--out", str(out),
-        "--unsetenv", "LD_PRELOAD", "--env", f"HEAPLAB_ALIGN={align}",
+        # pytest names the running test in PYTEST_CURRENT_TEST: a test program must not learn it.
+        "--unsetenv", "LD_PRELOAD", "--unsetenv", "PYTEST_CURRENT_TEST", "--env", f"HEAPLAB_ALIGN={align}",
     ]
     # HEAPLAB_SLOT tells the test runtime where malloc must come from (test_runtime.c).
+    shown = {PROGRAM: program}
     if mode == "preload":
-        preload = slot.shared_object.resolve()
+        preload = shown[ALLOC_SO] = slot.shared_object.resolve()
+        if box:
+            # In the box alloc.so is at a path that names no test; unboxed, the runner names
+            # the file itself in the environment.
+            argv += ["--bind", f"{ALLOC_SO}={preload}"]
+            preload = ALLOC_SO
         argv += ["--env", f"LD_PRELOAD={preload}", "--env", f"HEAPLAB_SLOT={preload}"]
     else:
         argv += ["--env", "HEAPLAB_SLOT=static"]
     if user and os.geteuid() == 0:
         argv += ["--user", user]
+    if box:
+        argv += box.arguments
     argv += ["--", str(program), *test.args]
     with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
         try:
@@ -50,4 +61,5 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
             raise
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"the runner failed (exit {proc.returncode}): {errors.strip()}")
-    return json.loads(out.read_text())
+    result = json.loads(out.read_text())
+    return seen_outside(result, shown) if result["isolation"] != "none" else result

@@ -22,9 +22,10 @@ NOT_BUILT = "not-built"
 MISSING_INTERFACE = "missing-interface"
 BAD_TESTCASE = "bad-testcase"
 GRADER_ERROR = "grader-error"  # the grader itself failed on this test: never the allocator's fault
+CHEAT = "cheat"  # a test program took a shortcut the box caught (grader/box.py)
 
 VERDICTS = (PASSED, WRONG_OUTPUT, WRONG_EXIT, CRASHED, TIMEOUT, OUTPUT_LIMIT, NOT_BUILT, MISSING_INTERFACE,
-            BAD_TESTCASE, GRADER_ERROR)
+            BAD_TESTCASE, GRADER_ERROR, CHEAT)
 
 
 @dataclass
@@ -111,6 +112,18 @@ def _cpu_timeout(result):
     soft = (result.get("cpu_limit") or ["?"])[0]
     return Verdict(TIMEOUT, f"Test timeout expired (cpu): {result['cpu_time']:.1f} s of CPU time, over its limit of "
                    f"{soft} s (its threads' times add up); killed by {result['signal']}")
+
+
+def caught(result, canary):
+    """A cheat verdict when the box caught a shortcut: the output holds the canary of the decoy
+    test files (grader/box.py), or the test left files in the trap over the results; else None.
+    Either outranks every other verdict: a run that took one proves nothing."""
+    if canary and canary in (result.get("output") or ""):
+        return Verdict(CHEAT, "read the test's expectations from disk: its output holds the canary line of the "
+                       "decoy test files the box puts where the tests live")
+    if result.get("trapped"):
+        return Verdict(CHEAT, f"wrote into the grader's results directory: {', '.join(result['trapped'])}")
+    return None
 
 
 def judge(test, result):

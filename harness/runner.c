@@ -26,6 +26,19 @@
    such processes become its children when their parents die, and it kills its children until
    none is left. Only then is the rest of the output read and the work dir removed.
 
+   The box (--box): the test runs in mount, PID, network, IPC and UTS namespaces of its own, made
+   by the runner when it is root, and otherwise in a user namespace that maps the caller's user
+   to itself. Its root is a fresh tmpfs holding read-only binds of /usr and /etc (and of /bin,
+   /lib, /lib32, /lib64 and /sbin, or their symbolic links), a few devices (null, zero, full,
+   random, urandom, tty), the PID namespace's own /proc (the test is PID 2; PID 1 is a small
+   init whose command line is blanked, see box_init), private tmpfs at /tmp and /dev/shm, the work dir at its own path, and PROGRAM
+   read-only at /heaplab/test, which is also its argv[0]: a test cannot learn its name from
+   where it runs. The network namespace has no interface but a loopback that is down. Binds
+   work whatever the modes of the directories above their sources, so the test's user needs
+   no access to them. Then --hide, --bind and --trap paths are laid over that root, in that
+   order. Where neither kind of namespace can be made, the test runs unboxed, the binds'
+   paths in its environment name their sources, and the result says so (`isolation`).
+
    Result: one JSON object on one line, the runner's facts about the run (how the leader
    ended, its times and limits, its output and notes), never a verdict: docs/results.md
    describes each key, and grader/verdict.py decides the verdict from them.
@@ -53,10 +66,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,15 +108,23 @@ enum { EXIT_INTERNAL = 1, EXIT_USAGE = 2, EXIT_ON_SIGNAL = 128 };
       "when the runner is root, run the test as NAME (initgroups, setgid, setuid)")                \
     X(WORKDIR, "workdir", "DIR",                                                                   \
       "run the test in DIR (default: a fresh directory under $TMPDIR, removed after)")             \
+    X(BOX, "box", "", "run the test in a box of namespaces (see \"The box\" below)")               \
+    X(BIND, "bind", "PATH=SOURCE", "in the box, SOURCE (file or directory) read-only at PATH")     \
+    X(HIDE, "hide", "DIR", "in the box, an empty read-only directory over DIR, if the box has it") \
+    X(TRAP, "trap", "DIR",                                                                         \
+      "in the box, an empty writable directory at DIR; what the test leaves there is listed")      \
     X(HELP, "help", "", "print this help and exit")
 
 /* ---- state to undo, errors ------------------------------------------------------------------ */
 
-/* What the runner must undo however it ends: a test still running, a work dir it made. */
+enum { MAX_FRESH_DIRS = 17 }; /* the work dir and 16 traps */
+
+/* What the runner must undo however it ends: a test still running, directories it made. */
 static struct {
-    pid_t group;   /* the test's process group, until it is killed */
-    char *workdir; /* the fresh work dir, until it is removed */
-    bool chowned;  /* the work dir was given to the test's user */
+    pid_t group;                /* the test's process group, until it is killed */
+    char *dirs[MAX_FRESH_DIRS]; /* the fresh work dir and traps, until they are removed */
+    size_t n_dirs;
+    bool chowned; /* they were given to the test's user */
 } live;
 
 static void clean_up_test(void);
@@ -147,6 +172,9 @@ struct options {
     char **env_edits; /* "NAME=VALUE" to set, "NAME" to remove, in command-line order */
     size_t n_env_edits;
     char **argv; /* PROGRAM [ARGS...] */
+    bool box;
+    char **binds, **hides, **traps; /* --bind PATH=SOURCE, --hide DIR, --trap DIR */
+    size_t n_binds, n_hides, n_traps;
 };
 
 #define OPTION_ENUM(id, name, arg, help) OPT_##id,
@@ -218,6 +246,16 @@ static char *absolute_workdir(const char *dir) {
     return abs;
 }
 
+/* A path in the box: absolute, not "/" itself, and for --bind followed by "=SOURCE". */
+static char *box_path(char *arg, const char *option, bool with_source) {
+    char *eq = strchr(arg, '=');
+    size_t len = with_source ? (eq ? (size_t)(eq - arg) : 0) : strlen(arg);
+    if (arg[0] != '/' || len < 2 || (with_source && eq[1] == '\0') || (!with_source && eq))
+        usage_error("--%s: expected an absolute path other than /%s, got '%s'", option,
+                    with_source ? ", '=' and a SOURCE" : "", arg);
+    return arg;
+}
+
 static void parse_option(struct options *o, int opt, char **argv) {
     switch (opt) {
         case OPT_NAME:
@@ -257,6 +295,20 @@ static void parse_option(struct options *o, int opt, char **argv) {
             free(o->workdir);
             o->workdir = absolute_workdir(optarg);
             break;
+        case OPT_BOX:
+            o->box = true;
+            break;
+        case OPT_BIND:
+            o->binds[o->n_binds++] = box_path(optarg, "bind", true);
+            break;
+        case OPT_HIDE:
+            o->hides[o->n_hides++] = box_path(optarg, "hide", false);
+            break;
+        case OPT_TRAP:
+            if (o->n_traps == MAX_FRESH_DIRS - 1)
+                usage_error("--trap: at most %d", MAX_FRESH_DIRS - 1);
+            o->traps[o->n_traps++] = box_path(optarg, "trap", false);
+            break;
         case OPT_HELP:
             print_usage(stdout);
             exit(0);
@@ -274,8 +326,11 @@ static struct options parse_options(int argc, char **argv) {
         .nofile = DEFAULT_NOFILE,
         .nproc = DEFAULT_NPROC,
         .env_edits = calloc((size_t)argc, sizeof(char *)),
+        .binds = calloc((size_t)argc, sizeof(char *)),
+        .hides = calloc((size_t)argc, sizeof(char *)),
+        .traps = calloc((size_t)argc, sizeof(char *)),
     };
-    if (o.env_edits == NULL) die("calloc");
+    if (!o.env_edits || !o.binds || !o.hides || !o.traps) die("calloc");
     opterr = 0;
     int opt;
     /* "+": options end at PROGRAM, so the test's own arguments are never taken for ours. */
@@ -431,18 +486,20 @@ static void kill_remaining_children(void) {
     }
 }
 
-/* ---- the work dir -------------------------------------------------------------------------- */
+/* ---- fresh directories --------------------------------------------------------------------- */
 
-static char *make_work_dir(uid_t uid, gid_t gid, bool give_to_user) {
+/* A fresh directory under $TMPDIR (the work dir, a trap), removed when the test is over. */
+static char *make_fresh_dir(uid_t uid, gid_t gid, bool give_to_user) {
     const char *tmp = getenv("TMPDIR");
     if (tmp == NULL || tmp[0] == '\0') tmp = "/tmp";
     char *template = xasprintf("%s/heaplab-XXXXXX", tmp);
     if (mkdtemp(template) == NULL) die(template);
-    live.workdir = template;
+    size_t slot = live.n_dirs++;
+    live.dirs[slot] = template;
     /* HOME and TMPDIR must stay valid after the test changes directory. */
     char *abs = realpath(template, NULL);
     if (abs == NULL) die(template);
-    live.workdir = abs;
+    live.dirs[slot] = abs;
     free(template);
     if (give_to_user) {
         if (chown(abs, uid, gid) != 0) die(abs);
@@ -465,7 +522,7 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
     return remove(path);
 }
 
-static void remove_work_dir(const char *dir, bool chowned) {
+static void remove_fresh_dir(const char *dir, bool chowned) {
     /* Taken back first, so no process of the test's user can enter the tree and swap a
        directory for a symbolic link while root deletes it. */
     if (chowned && (chown(dir, getuid(), getgid()) != 0 || chmod(dir, S_IRWXU) != 0))
@@ -474,7 +531,7 @@ static void remove_work_dir(const char *dir, bool chowned) {
     if (geteuid() != 0)
         while (nftw(dir, make_accessible, 16, FTW_PHYS) == 1) continue;
     if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        fprintf(stderr, "runner: cannot remove work dir %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "runner: cannot remove %s: %s\n", dir, strerror(errno));
 }
 
 static void clean_up_test(void) {
@@ -483,10 +540,9 @@ static void clean_up_test(void) {
         live.group = 0;
         kill_remaining_children();
     }
-    if (live.workdir != NULL) {
-        char *dir = live.workdir;
-        live.workdir = NULL;
-        remove_work_dir(dir, live.chowned);
+    while (live.n_dirs > 0) {
+        char *dir = live.dirs[--live.n_dirs];
+        remove_fresh_dir(dir, live.chowned);
         free(dir);
     }
 }
@@ -514,9 +570,25 @@ struct child_plan {
     gid_t gid;
     struct limit limits[MAX_LIMITS];
     size_t n_limits;
+    bool box;
+    const struct options *o; /* --bind, --hide, --trap and --fsize for the box */
+    char **trap_dirs;        /* the fresh directories the traps show, as o->traps */
+    struct box_report *report;
     int output_fd; /* write end of the output pipe */
     int error_fd;  /* write end of the close-on-exec pipe that reports a failed start */
     int notes_fd;  /* the notes memfd, close-on-exec until the child keeps it */
+};
+
+/* The isolation the child achieved, in memory it shares with the runner: a test's exit cannot
+   tell it. */
+enum isolation { NONE, NAMESPACES, USER_NAMESPACE };
+static const char *const isolation_names[] = {"none", "namespaces", "user-namespace"};
+
+struct box_report {
+    enum isolation isolation;
+    int err;    /* why no namespace could be made, when NONE and --box was given */
+    int status; /* the test's wait status, from inside the box */
+    bool ended; /* status is set */
 };
 
 /* What the child sends when it cannot start the test. Smaller than PIPE_BUF, so it arrives
@@ -545,7 +617,326 @@ static void redirect_standard_streams(const struct child_plan *p) {
     if (fcntl(p->notes_fd, F_SETFD, 0) != 0) report_child_error(p, "fcntl notes");
 }
 
-static void edit_environment(const struct child_plan *p) {
+/* An ignored signal stays ignored across exec (a runner started in the background ignores
+   SIGINT), and the mask is inherited: give the test the defaults. */
+static void restore_default_signals(void) {
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* fails for KILL, STOP: fine */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* The runner's arguments and environment, as /proc/PID/cmdline and environ show them: the box's
+   PID 1 blanks them, since they name the test. */
+static struct {
+    char *start;
+    size_t len;
+} command_area;
+
+static void find_command_area(int argc, char **argv) {
+    extern char **environ;
+    char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+    for (char **e = environ; *e != NULL && *e == end; e++) end += strlen(*e) + 1;
+    command_area.start = argv[0];
+    command_area.len = (size_t)(end - argv[0]);
+}
+
+/* ---- the box ------------------------------------------------------------------------------- */
+
+/* Where the child builds the box's root: a tmpfs over /tmp, in its own mount namespace. What
+   it binds from under /tmp (the work dir, traps, a program) is opened before, and bound
+   through /proc/self/fd. */
+#define STAGE       "/tmp"
+#define BOX_PROGRAM "/heaplab/test"
+
+/* The system directories the box shows, read-only: as directories, or as the symbolic links
+   a merged /usr makes of some of them. */
+static const char *const system_dirs[] = {"/usr",   "/etc",   "/bin", "/lib",
+                                          "/lib32", "/lib64", "/sbin"};
+static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+static char *staged(const char *path) {
+    return xasprintf(STAGE "%s", path);
+}
+
+static void make_dirs(const struct child_plan *p, const char *path) {
+    char *copy = xasprintf("%s", path);
+    for (char *slash = strchr(copy + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash) *slash = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST) report_child_error(p, "mkdir in the box");
+        if (!slash) break;
+        *slash = '/';
+    }
+    free(copy);
+}
+
+/* An empty directory or file at `path` for a mount to cover. */
+static void make_mount_point(const struct child_plan *p, const char *path, bool dir) {
+    char *parent = xasprintf("%s", path);
+    *strrchr(parent, '/') = '\0';
+    make_dirs(p, dir ? path : parent);
+    free(parent);
+    if (dir) return;
+    int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) report_child_error(p, "mount point in the box");
+    close(fd);
+}
+
+/* A bind's mount flags are its source's until remounted: the ones a user namespace may not
+   clear (read-only, noexec, the access-time ones, nodev) are kept, and setuid bits are off. */
+static void remount_bind(const struct child_plan *p, const char *target, bool writable) {
+    struct statvfs st;
+    if (statvfs(target, &st) != 0) report_child_error(p, "statvfs in the box");
+    unsigned long kept =
+        st.f_flag & (ST_RDONLY | ST_NOEXEC | ST_NODEV | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | kept | (writable ? 0 : MS_RDONLY);
+    if (mount(NULL, target, NULL, flags, NULL) != 0) report_child_error(p, "remount in the box");
+}
+
+/* Binds `source` (a path, or /proc/self/fd/N) at `path` in the staged root. */
+static void bind_in_box(const struct child_plan *p, const char *source, const char *path, bool dir,
+                        bool writable) {
+    char *target = staged(path);
+    make_mount_point(p, target, dir);
+    if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) != 0) {
+        char *what = xasprintf("bind %s", path);
+        report_child_error(p, what);
+    }
+    remount_bind(p, target, writable);
+    free(target);
+}
+
+static void mount_tmpfs(const struct child_plan *p, const char *target, const char *options) {
+    if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options) != 0)
+        report_child_error(p, "mount tmpfs in the box");
+}
+
+/* An O_PATH descriptor of a source, open before the stage covers /tmp. */
+struct source {
+    int fd;
+    bool dir;
+    char path[32]; /* /proc/self/fd/N */
+};
+
+static bool open_source(const char *path, struct source *s) {
+    struct stat st;
+    s->fd = open(path, O_PATH | O_CLOEXEC);
+    if (s->fd < 0 || fstat(s->fd, &st) != 0) return false;
+    s->dir = S_ISDIR(st.st_mode);
+    snprintf(s->path, sizeof s->path, "/proc/self/fd/%d", s->fd);
+    return true;
+}
+
+/* Namespaces of its own: as root, directly; otherwise in a user namespace mapping the
+   caller's user and group to themselves. */
+static enum isolation unshare_namespaces(const struct child_plan *p) {
+    int flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID;
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    if (geteuid() == 0) return unshare(flags) == 0 ? NAMESPACES : NONE;
+    if (unshare(CLONE_NEWUSER | flags) != 0) return NONE;
+    char map[64];
+    static const char *const files[] = {"/proc/self/setgroups", "/proc/self/uid_map",
+                                        "/proc/self/gid_map"};
+    for (size_t i = 0; i < 3; i++) {
+        if (i == 0)
+            snprintf(map, sizeof map, "deny");
+        else
+            snprintf(map, sizeof map, "%u %u 1", i == 1 ? uid : gid, i == 1 ? uid : gid);
+        int fd = open(files[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, map, strlen(map)) != (ssize_t)strlen(map))
+            report_child_error(p, files[i]);
+        close(fd);
+    }
+    return USER_NAMESPACE;
+}
+
+static void stage_system(const struct child_plan *p) {
+    for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) {
+        struct stat st;
+        if (lstat(system_dirs[i], &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            bind_in_box(p, system_dirs[i], system_dirs[i], true, false);
+        } else if (S_ISLNK(st.st_mode)) {
+            char link[PATH_MAX];
+            ssize_t n = readlink(system_dirs[i], link, sizeof link - 1);
+            if (n < 0) report_child_error(p, "readlink");
+            link[n] = '\0';
+            char *at = staged(system_dirs[i]);
+            if (symlink(link, at) != 0) report_child_error(p, "symlink in the box");
+            free(at);
+        }
+    }
+    make_dirs(p, STAGE "/dev");
+    for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++) {
+        char *host = xasprintf("/dev/%s", devices[i]), *at = staged(host);
+        if (access(host, F_OK) == 0) {
+            make_mount_point(p, at, false);
+            if (mount(host, at, NULL, MS_BIND, NULL) != 0) report_child_error(p, host);
+        }
+        free(host);
+        free(at);
+    }
+    static const char *const links[][2] = {{"/proc/self/fd", "fd"},
+                                           {"/proc/self/fd/0", "stdin"},
+                                           {"/proc/self/fd/1", "stdout"},
+                                           {"/proc/self/fd/2", "stderr"}};
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        char *at = xasprintf(STAGE "/dev/%s", links[i][1]);
+        if (symlink(links[i][0], at) != 0) report_child_error(p, "symlink in the box");
+        free(at);
+    }
+    make_dirs(p, STAGE "/dev/shm");
+    mount_tmpfs(p, STAGE "/dev/shm", "mode=1777,size=64m");
+    make_dirs(p, STAGE "/proc");
+    /* The box's own proc is mounted from inside its PID namespace (box_init). A user namespace
+       may mount one only where the host's is fully visible: the host's is under it, for where
+       it may not. */
+    if (geteuid() != 0 && mount("/proc", STAGE "/proc", NULL, MS_BIND | MS_REC, NULL) != 0)
+        report_child_error(p, "mount /proc in the box");
+    char *tmp_options = xasprintf("mode=1777,size=%llum", p->o->fsize_mb ? p->o->fsize_mb : 1);
+    make_dirs(p, STAGE "/tmp");
+    mount_tmpfs(p, STAGE "/tmp", tmp_options);
+    free(tmp_options);
+}
+
+/* The box's first process (PID 1 of its PID namespace): mounts the namespace's proc, starts
+   the test, and when the test ends hands its wait status to the runner's child through the
+   shared report, and exits, which kills whatever the test left in the namespace. It is not
+   the test itself because PID 1 ignores the signals it has no handler for, abort()'s too.
+   Returns in the test's process. */
+static void box_init(const struct child_plan *p) {
+    restore_default_signals();
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 &&
+        p->report->isolation == NAMESPACES)
+        report_child_error(p, "mount /proc in the box");
+    int blanked[2];
+    if (pipe2(blanked, O_CLOEXEC) != 0) report_child_error(p, "pipe2 in the box");
+    pid_t test = fork();
+    if (test < 0) report_child_error(p, "fork in the box");
+    if (test == 0) {
+        /* The test starts once PID 1's command line, the runner's, no longer names it. */
+        char byte;
+        close(blanked[1]);
+        while (read(blanked[0], &byte, 1) < 0 && errno == EINTR) continue;
+        close(blanked[0]);
+        return;
+    }
+    memset(command_area.start, 0, command_area.len);
+    /* Without the pipes' ends, the runner sees the test's output and start alone. */
+    close_range(0, ~0U, 0);
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid == test) {
+            p->report->status = status;
+            p->report->ended = true;
+            _exit(0);
+        }
+        if (pid < 0 && errno != EINTR) _exit(127);
+    }
+}
+
+/* The runner's child, outside the PID namespace: waits for the box and ends as its test
+   ended, so that the runner sees the test's exit status or signal. */
+static _Noreturn void relay_test(const struct child_plan *p, pid_t init) {
+    /* Blank, it is no command the test was running when it timed out (record_running). */
+    memset(command_area.start, 0, command_area.len);
+    close_range(0, ~0U, 0);
+    while (waitpid(init, NULL, 0) < 0 && errno == EINTR) continue;
+    if (!p->report->ended) _exit(127);
+    int status = p->report->status;
+    if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+    setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
+    restore_default_signals();
+    raise(WTERMSIG(status));
+    _exit(128 + WTERMSIG(status));
+}
+
+/* Builds the box and enters it; false, with the reason in p->report, when no namespace could
+   be made. Anything failing once they are made is an internal error: a box half made must
+   never pass for one. */
+static bool enter_box(const struct child_plan *p) {
+    const struct options *o = p->o;
+    bool program_bound = strchr(p->exec_path, '/') != NULL;
+    struct source work, program, *binds = calloc(o->n_binds + o->n_traps + 1, sizeof *binds);
+    bool *hidden = calloc(o->n_hides + 1, sizeof *hidden);
+    if (binds == NULL || hidden == NULL) report_child_error(p, "calloc");
+
+    p->report->isolation = unshare_namespaces(p);
+    if (p->report->isolation == NONE) {
+        p->report->err = errno;
+        return false;
+    }
+    if (sethostname("heaplab", 7) != 0) report_child_error(p, "sethostname");
+    /* Nothing mounted here may propagate back to the host's namespace. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) report_child_error(p, "mount /");
+    /* Opened in the new namespace: a bind's source must be one of its mounts. */
+    /* A program that cannot be opened cannot be run either: that is the test's result. */
+    if (program_bound && !open_source(p->exec_path, &program)) report_child_error(p, "exec");
+    if (!open_source(p->workdir, &work)) report_child_error(p, "open work dir");
+    for (size_t i = 0; i < o->n_binds; i++)
+        if (!open_source(strchr(o->binds[i], '=') + 1, &binds[i]))
+            report_child_error(p, "--bind source");
+    for (size_t i = 0; i < o->n_traps; i++)
+        if (!open_source(p->trap_dirs[i], &binds[o->n_binds + i])) report_child_error(p, "trap");
+    mount_tmpfs(p, STAGE, "mode=0755,size=1m");
+    stage_system(p);
+    for (size_t i = 0; i < o->n_hides; i++) {
+        char *at = staged(o->hides[i]);
+        struct stat st;
+        hidden[i] = stat(at, &st) == 0 && S_ISDIR(st.st_mode);
+        if (hidden[i]) mount_tmpfs(p, at, "mode=0755,size=1m");
+        free(at);
+    }
+    bind_in_box(p, work.path, p->workdir, true, true);
+    if (program_bound) bind_in_box(p, program.path, BOX_PROGRAM, false, false);
+    for (size_t i = 0; i < o->n_binds; i++) {
+        char *path = xasprintf("%.*s", (int)(strchr(o->binds[i], '=') - o->binds[i]), o->binds[i]);
+        bind_in_box(p, binds[i].path, path, binds[i].dir, false);
+        free(path);
+    }
+    for (size_t i = 0; i < o->n_traps; i++)
+        bind_in_box(p, binds[o->n_binds + i].path, o->traps[i], true, true);
+    /* The hides stay writable until the paths under them are made. */
+    for (size_t i = 0; i < o->n_hides; i++) {
+        char *at = staged(o->hides[i]);
+        if (hidden[i] &&
+            mount(NULL, at, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+            report_child_error(p, "remount a hide");
+        free(at);
+    }
+
+    if (chdir(STAGE) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
+        umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
+        report_child_error(p, "pivot_root");
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+        report_child_error(p, "remount / read-only");
+    pid_t init = fork();
+    if (init < 0) report_child_error(p, "fork the box");
+    if (init > 0) relay_test(p, init);
+    box_init(p);
+    if (program_bound) p->argv[0] = BOX_PROGRAM;
+    for (size_t i = 0; i < o->n_binds + o->n_traps; i++) close(binds[i].fd);
+    if (program_bound) close(program.fd);
+    close(work.fd);
+    free(binds);
+    free(hidden);
+    return true;
+}
+
+/* Unboxed, a --bind's PATH does not exist: an environment value naming it names its SOURCE. */
+static char *unboxed_value(const struct child_plan *p, char *edit) {
+    char *value = strchr(edit, '=') + 1;
+    for (size_t i = 0; i < p->o->n_binds; i++) {
+        const char *bind = p->o->binds[i], *eq = strchr(bind, '=');
+        if (strlen(value) == (size_t)(eq - bind) && strncmp(value, bind, (size_t)(eq - bind)) == 0)
+            return xasprintf("%.*s%s", (int)(value - edit), edit, eq + 1);
+    }
+    return edit;
+}
+
+static void edit_environment(const struct child_plan *p, bool boxed) {
     char notes[16];
     snprintf(notes, sizeof notes, "%d", p->notes_fd);
     if (setenv("HOME", p->workdir, 1) != 0 || setenv("TMPDIR", p->workdir, 1) != 0 ||
@@ -553,6 +944,7 @@ static void edit_environment(const struct child_plan *p) {
         report_child_error(p, "setenv");
     for (size_t i = 0; i < p->n_env_edits; i++) {
         char *edit = p->env_edits[i];
+        if (strchr(edit, '=') && !boxed) edit = unboxed_value(p, edit);
         if ((strchr(edit, '=') ? putenv(edit) : unsetenv(edit)) != 0)
             report_child_error(p, "edit environment");
     }
@@ -575,25 +967,17 @@ static void set_limits(const struct child_plan *p) {
     }
 }
 
-/* An ignored signal stays ignored across exec (a runner started in the background ignores
-   SIGINT), and the mask is inherited: give the test the defaults. */
-static void restore_default_signals(void) {
-    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* fails for KILL, STOP: fine */
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 static _Noreturn void run_child(const struct child_plan *p) {
     if (setpgid(0, 0) != 0) report_child_error(p, "setpgid");
     redirect_standard_streams(p);
-    edit_environment(p);
+    bool boxed = p->box && enter_box(p);
+    edit_environment(p, boxed);
     drop_privileges(p);
     /* After dropping privileges: the test's user must be able to enter its work dir. */
     if (chdir(p->workdir) != 0) report_child_error(p, "chdir");
     set_limits(p);
     restore_default_signals();
-    execvp(p->exec_path, p->argv);
+    execvp(boxed && strchr(p->exec_path, '/') ? BOX_PROGRAM : p->exec_path, p->argv);
     report_child_error(p, "exec");
 }
 
@@ -747,7 +1131,11 @@ struct result {
     size_t notes_len;
     char *running[MAX_RUNNING]; /* on a timeout, the command lines still running */
     size_t n_running;
-    bool killed;   /* the runner killed the test before its leader ended (deadline, flood) */
+    bool killed; /* the runner killed the test before its leader ended (deadline, flood) */
+    enum isolation isolation;
+    int isolation_err;          /* why there is no box, when --box was given */
+    char *trapped[MAX_RUNNING]; /* what the test left in the traps */
+    size_t n_trapped;
     char *message; /* NULL, or the runner's one-line explanation */
 };
 
@@ -892,6 +1280,30 @@ static void record_notes(int notes_fd, struct result *r) {
     r->notes_len = (size_t)n;
 }
 
+/* What the test left in a trap: the paths of its files and directories, as the test saw them. */
+static struct {
+    struct result *r;
+    const char *dir, *trap;
+} walk;
+
+static int note_trapped(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+    (void)st, (void)type;
+    if (ftw->level == 0) return 0;
+    if (walk.r->n_trapped == MAX_RUNNING) return 1;
+    walk.r->trapped[walk.r->n_trapped++] = xasprintf("%s%s", walk.trap, path + strlen(walk.dir));
+    return 0;
+}
+
+static void record_trapped(const struct options *o, const struct child_plan *plan,
+                           struct result *r) {
+    walk.r = r;
+    for (size_t i = 0; i < o->n_traps; i++) {
+        walk.dir = plan->trap_dirs[i];
+        walk.trap = o->traps[i];
+        if (nftw(walk.dir, note_trapped, 16, FTW_PHYS) == 1) break;
+    }
+}
+
 static void run_test(const struct options *o, struct child_plan *plan, struct result *r) {
     int output[2], error[2];
     if (pipe2(output, O_CLOEXEC) != 0 || pipe2(error, O_CLOEXEC) != 0) die("pipe2");
@@ -926,6 +1338,9 @@ static void run_test(const struct options *o, struct child_plan *plan, struct re
     close(output[0]);
     record_notes(notes, r);
     close(notes);
+    r->isolation = plan->report->isolation;
+    r->isolation_err = o->box && r->isolation == NONE ? plan->report->err : 0;
+    record_trapped(o, plan, r);
     if (failed)
         record_failed_start(r, &e, o->argv[0]);
     else
@@ -1028,6 +1443,15 @@ static void print_result(FILE *f, const struct options *o, const struct result *
         if (arg != o->argv) fputs(", ", f);
         json_text_or_null(f, *arg);
     }
+    fprintf(f, "], \"isolation\": \"%s\", \"isolation_error\": ", isolation_names[r->isolation]);
+    char *why = r->isolation_err ? xasprintf("unshare: %s", strerror(r->isolation_err)) : NULL;
+    json_text_or_null(f, why);
+    free(why);
+    fputs(", \"trapped\": [", f);
+    for (size_t i = 0; i < r->n_trapped; i++) {
+        if (i > 0) fputs(", ", f);
+        json_text_or_null(f, r->trapped[i]);
+    }
     fprintf(f, "], \"status\": \"%s\", \"exit_code\": ", status_names[r->status]);
     if (r->status == EXITED)
         fprintf(f, "%d", r->exit_code);
@@ -1081,6 +1505,7 @@ static void write_result(const struct options *o, const struct result *r) {
 }
 
 int main(int argc, char **argv) {
+    find_command_area(argc, argv);
     struct options o = parse_options(argc, argv);
     struct child_plan plan = {
         .argv = o.argv, .env_edits = o.env_edits, .n_env_edits = o.n_env_edits};
@@ -1088,7 +1513,17 @@ int main(int argc, char **argv) {
     catch_signals();
     /* Descendants that leave the process group still end up as the runner's children. */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) die("prctl(PR_SET_CHILD_SUBREAPER)");
-    plan.workdir = o.workdir ? o.workdir : make_work_dir(plan.uid, plan.gid, plan.user != NULL);
+    bool give = plan.user != NULL;
+    plan.workdir = o.workdir ? o.workdir : make_fresh_dir(plan.uid, plan.gid, give);
+    plan.box = o.box;
+    plan.o = &o;
+    plan.trap_dirs = calloc(o.n_traps + 1, sizeof(char *));
+    if (plan.trap_dirs == NULL) die("calloc");
+    for (size_t i = 0; i < o.n_traps; i++)
+        plan.trap_dirs[i] = make_fresh_dir(plan.uid, plan.gid, give);
+    plan.report =
+        mmap(NULL, sizeof *plan.report, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (plan.report == MAP_FAILED) die("mmap");
     plan.exec_path = exec_path_of(o.argv[0]);
     plan.n_limits = plan_limits(&o, plan.uid, plan.limits);
 
@@ -1104,8 +1539,14 @@ int main(int argc, char **argv) {
     free(r.notes);
     for (size_t i = 0; i < r.n_running; i++) free(r.running[i]);
     free(r.message);
+    for (size_t i = 0; i < r.n_trapped; i++) free(r.trapped[i]);
+    munmap(plan.report, sizeof *plan.report);
+    free(plan.trap_dirs);
     free(plan.exec_path);
     free(o.workdir);
     free(o.env_edits);
+    free(o.binds);
+    free(o.hides);
+    free(o.traps);
     return 0;
 }

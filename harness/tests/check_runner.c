@@ -205,6 +205,9 @@ START_TEST(test_keys_in_order_on_one_line) {
     static const char *const keys[] = {
         "{\"name\": \"sh\", ",
         "\"argv\": [\"/bin/sh\", \"-c\", \"true\"], ",
+        "\"isolation\": \"none\", ",
+        "\"isolation_error\": null, ",
+        "\"trapped\": [], ",
         "\"status\": ",
         "\"exit_code\": 0, ",
         "\"signal\": ",
@@ -304,8 +307,8 @@ END_TEST
 
 START_TEST(test_missing_program_exec_failed) {
     struct run r = run_program((const char *[]){"/nonexistent/prog", "x", NULL});
-    ck_assert_has(r.json, "{\"name\": \"prog\", \"argv\": [\"/nonexistent/prog\", \"x\"], "
-                          "\"status\": \"exec-failed\", \"exit_code\": null, \"signal\": null");
+    ck_assert_has(r.json, "{\"name\": \"prog\", \"argv\": [\"/nonexistent/prog\", \"x\"], ");
+    ck_assert_has(r.json, "\"status\": \"exec-failed\", \"exit_code\": null, \"signal\": null");
     ck_assert_has(r.json,
                   "\"message\": \"cannot run /nonexistent/prog: No such file or directory\"}");
 }
@@ -627,6 +630,21 @@ START_TEST(test_user_option) {
 }
 END_TEST
 
+/* The box shows the program at a path that names no test, a PID namespace where the test is
+   PID 2 (after the box's init), a host of its own, no network device but loopback, and lists
+   what the test leaves in a trap. */
+START_TEST(test_box_option) {
+    struct run r = RUN_SH("echo \"$0\" $$; uname -n; ls /home 2>/dev/null || echo no home; "
+                          "sed -n 's/^ *\\([a-z0-9]*\\):.*/\\1/p' /proc/net/dev; "
+                          "echo 1 > /results/results.json",
+                          "--box", "--trap", "/results");
+    ck_assert_has(r.json, "\"output\": \"/heaplab/test 2\\nheaplab\\nno home\\nlo\\n\"");
+    ck_assert_has(r.json, "\"trapped\": [\"/results/results.json\"]");
+    ck_assert_has(r.json, geteuid() == 0 ? "\"isolation\": \"namespaces\""
+                                         : "\"isolation\": \"user-namespace\"");
+}
+END_TEST
+
 /* ---- the runner's own exits ---------------------------------------------------------------- */
 
 START_TEST(test_stop_signal_kills_test_without_result) {
@@ -740,6 +758,7 @@ static Suite *runner_suite(void) {
     tcase_add_test(isolation, test_fresh_work_dir_is_home_and_tmpdir_and_removed);
     tcase_add_test(isolation, test_workdir_option_used_and_kept);
     tcase_add_test(isolation, test_user_option);
+    tcase_add_test(isolation, test_box_option);
 
     tcase_add_test(exits, test_stop_signal_kills_test_without_result);
     tcase_add_test(exits, test_usage_errors);
