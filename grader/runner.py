@@ -22,13 +22,14 @@ def command(test, mode, slot, align=alignment.DEFAULT):
     return prefix + shlex.join([str(program), *test.args])
 
 
-def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT):
-    """Run the test in `mode`; the result dict of the runner (docs/results.md)."""
+def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT, timeout=None):
+    """Run the test in `mode`, within `timeout` seconds (default: the test's own limit); the
+    result dict of the runner (docs/results.md)."""
     program = slot.program(test, mode).resolve()
     out = Path(results_dir) / f"{test.name}.{mode}.json"
     out.unlink(missing_ok=True)
     argv = [
-        str(runner), "--name", test.name, "--timeout", str(test.timeout), "--out", str(out),
+        str(runner), "--name", test.name, "--timeout", f"{timeout or test.timeout:g}", "--out", str(out),
         "--unsetenv", "LD_PRELOAD", "--env", f"HEAPLAB_ALIGN={align}",
     ]
     # HEAPLAB_SLOT tells the test runtime where malloc must come from (test_runtime.c).

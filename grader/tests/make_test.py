@@ -7,6 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ZOO = ROOT / "grader" / "tests" / "zoo"
+CHEATS = ROOT / "grader" / "tests" / "cheats"
 
 
 @dataclass
@@ -26,7 +27,8 @@ class Graded:
         return {int(t["number"]) for t in self.results.get("tests", []) if t["status"] == "failed"}
 
 
-def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None, jobs=1, timeout=900, align=None):
+def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None, jobs=1, timeout=900, align=None,
+          budget=None):
     """`make test` on an allocator; the slot directory is the caller's so runs never collide."""
     args = ["make", "-s", "--no-print-directory", "test", f"ALLOC={alloc}", f"SLOT={slot}", f"J={jobs}"]
     if testcases:
@@ -37,6 +39,8 @@ def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None
         args.append(f"T={tests}")
     if align:
         args.append(f"ALIGN={align}")
+    if budget is not None:
+        args.append(f"BUDGET={budget}")
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     results = Path(slot) / "results" / "results.json"
     data = json.loads(results.read_text()) if results.exists() else {}
