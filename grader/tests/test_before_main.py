@@ -18,20 +18,6 @@ def result(status="exited", notes=(), output="", exit_code=0, signal=None):
             "wall_time": 0.1, "cpu_time": 0.1, "cpu_limit": [11, 12], "still_running": []}
 
 
-def test_a_program_that_never_reached_main_is_judged_by_that():
-    # exit: any, no expected lines: only the missing main note can fail it.
-    assert V.judge(TEST, result(notes=["main"])).verdict == V.PASSED
-    judged = V.judge(TEST, result(output="ok\nok\npassed\n"))
-    assert judged.verdict == V.BEFORE_MAIN
-    assert "exited with status 0 after printing 3 lines" in judged.message
-    judged = V.judge(TEST, result("signaled", signal="SIGSEGV"))
-    assert (judged.verdict, "a constructor crashed (SIGSEGV)" in judged.message) == (V.BEFORE_MAIN, True)
-    judged = V.judge(TEST, result("timeout"))
-    assert (judged.verdict, "still before main at its time limit (10 s)" in judged.message) == (V.BEFORE_MAIN, True)
-    # A flood of output is judged as one, wherever it happened.
-    assert V.judge(TEST, result("output-limit") | {"output_bytes": 9, "killed": True}).verdict == V.OUTPUT_LIMIT
-
-
 def test_the_first_tests_ending_alike_before_main_decide_the_rest(tmp_path):
     other = tc.Testcase(path=ROOT / "testcases" / "002-malloc-size-sweep.c", number=2, name="002")
     handout = tc.Testcase(path=tmp_path / "test003.cc", number=3, name="test003")
