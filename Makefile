@@ -2,6 +2,7 @@
 #
 #   make test                 grade alloc/alloc.c        make test ALLOC=path/to/alloc.c
 #   make test T=12            one test (T=3,7-9 several) make check   the project's own tests
+#   make test BUDGET=600      the whole run's time budget in seconds (default 300)
 #   make gdb T=12             make valgrind T=12         make deps    install what is missing
 #   make test RUBRIC=malloc   which tests count (auto, malloc, dmalloc, full, or a .toml)
 #   make test FORMAT=autolab,prairielearn                 make autograder-zip RUBRIC=malloc
@@ -45,7 +46,9 @@ SLOT_CXXFLAGS := -std=gnu++17 -O2 -g -pthread -Wall -Ialloc -Ialloc/handout $(NO
 TEST_INCLUDES := $(addprefix -I$(CURDIR)/,harness alloc alloc/handout)
 TEST_CFLAGS   := -std=gnu11 -O1 -g -pthread -Wall $(TEST_INCLUDES) $(NO_BUILTIN_ALLOC)
 TEST_CXXFLAGS := -std=gnu++17 -O1 -g -pthread -Wall $(TEST_INCLUDES) $(NO_BUILTIN_ALLOC)
-TEST_LDLIBS   := -pthread -ldl -lm
+# --wrap=main: the C library's startup calls the runtime's __wrap_main, which notes that main
+# started (a program that ends without that note never ran its test) and then calls main.
+TEST_LDLIBS   := -Wl,--wrap=main -pthread -ldl -lm
 
 # TESTCASES is heaplab's suite or a course's folder of tests, which then replaces it: numbered
 # NNN-what.c, or testNNN.c and testNNN.cc as CS61's handouts name them (C++ tests are compiled and
@@ -214,8 +217,10 @@ $(sort $(BUILD)/harness $(BUILD)/tests $(TEST_BUILD) $(SLOT)/tests $(SLOT_TESTS)
 	@mkdir -p $@
 
 # ---- grading ---------------------------------------------------------------------------------
+# The run's time budget (BUDGET=seconds, 0 for none; the grader's default otherwise) counts from
+# the start of the test recipe, build included: make expands a recipe whole before running it.
 GRADER_ARGS = -p grader.plugin --rootdir=. -q --slot=$(SLOT) --build=$(BUILD) --alloc='$(ALLOC)' \
-              --junitxml=$(SLOT)/results/junit.xml \
+              --junitxml=$(SLOT)/results/junit.xml --budget-from=$(shell date +%s) $(if $(BUDGET),--budget=$(BUDGET)) \
               $(if $(T),--tests=$(T)) $(if $(ALIGN),--align=$(ALIGN)) $(if $(filter-out 1,$(J)),-n $(J)) \
               $(if $(RUBRIC),--rubric='$(RUBRIC)') $(if $(FORMAT),--format='$(FORMAT)')
 # Autolab reads the score from the output's last line: a test that lost must not make make add
@@ -286,7 +291,7 @@ SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 UNITS       := check_runner check_test_runtime check_base_allocator
 
 $(BUILD)/harness/check_%: harness/tests/check_%.c $(BUILD)/harness/test_runtime.o | $(BUILD)/harness
-	$(CC) $(CFLAGS_STRICT) -pthread -Iharness -o $@ $^ $(CHECK_LIBS)
+	$(CC) $(CFLAGS_STRICT) -pthread -Iharness -o $@ $^ $(CHECK_LIBS) -Wl,--wrap=main
 $(BUILD)/harness/check_base_allocator: $(BUILD)/harness/base_allocator.o
 $(BUILD)/sanitize/check_base_allocator: harness/base_allocator.c alloc/dmalloc.h
 
@@ -296,7 +301,7 @@ $(BUILD)/sanitize/runner: harness/runner.c
 
 $(BUILD)/sanitize/check_%: harness/tests/check_%.c harness/test_runtime.c harness/test_runtime.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_STRICT) $(SANITIZE) -pthread -Iharness -o $@ $(filter %.c,$^) $(CHECK_LIBS)
+	$(CC) $(CFLAGS_STRICT) $(SANITIZE) -pthread -Iharness -o $@ $(filter %.c,$^) $(CHECK_LIBS) -Wl,--wrap=main
 
 units: harness $(UNITS:%=$(BUILD)/harness/%) $(UNITS:%=$(BUILD)/sanitize/%) $(BUILD)/sanitize/runner
 	@for t in $(UNITS); do RUNNER=$(BUILD)/harness/runner $(BUILD)/harness/$$t || exit 1; done
@@ -323,10 +328,10 @@ ubsan:
 # The project's own C under both compilers; everything in its clang-format style.
 C_SOURCES  := harness/*.c harness/*.h harness/tests/*.c harness/bench/*.c harness/bench/*.h \
               alloc/*.c alloc/*.h alloc/handout/* testcases/*.c \
-              grader/tests/zoo/*.c grader/tests/zoo/*.h
+              grader/tests/zoo/*.c grader/tests/zoo/*.h grader/tests/cheats/*.c
 # The zoo's members too (all but the one that must not compile): each is the reference plus
-# one bug, and a warning there is a second, unintended one.
-ZOO_SOURCES := $(filter-out %/does_not_compile.c,$(wildcard grader/tests/zoo/*.c))
+# one bug, and a warning there is a second, unintended one; and the cheats, each one trick.
+ZOO_SOURCES := $(filter-out %/does_not_compile.c,$(wildcard grader/tests/zoo/*.c grader/tests/cheats/*.c))
 lint:
 	@for cc in gcc clang; do \
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c harness/base_allocator.c \

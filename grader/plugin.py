@@ -18,10 +18,12 @@ import pytest
 
 from grader import alignment
 from grader import box
+from grader import budget
 from grader import formats
 from grader import report
 from grader import rubric as R
 from grader import runner
+from grader.broken_start import BrokenStart
 from grader import testcase as tc
 from grader import verdict as V
 from grader.box import Box
@@ -30,7 +32,9 @@ from grader.slot import FUNCTIONS, Slot, families
 PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user_properties
 # What a run writes in its results directory, and clears at its start: a file left by an earlier
 # run must never pass for this one's.
-RESULT_FILES = re.compile(r"^(results\.json|junit\.xml|prairielearn\.json|(\d{3}-.*|test\d{3})\.(static|preload)\.json)(\.tmp)?$")
+RESULT_FILES = re.compile(
+    r"^(results\.json|junit\.xml|prairielearn\.json|(\d{3}-.*|test\d{3})\.(static|preload)\.json|before-main\.\w+\.json)(\.\d+)?(\.tmp)?$"
+)
 
 
 def pytest_addoption(parser):
@@ -52,6 +56,14 @@ def pytest_addoption(parser):
     group.addoption(
         "--format", default="", metavar="LIST",
         help=f"reports beside results.json and junit.xml: {', '.join(formats.EXTRA)} (comma-separated)",
+    )
+    group.addoption(
+        "--budget", type=float, default=budget.DEFAULT, metavar="SECONDS",
+        help=f"the whole run's time budget: tests not run within it are not-run (default: {budget.DEFAULT}; 0: none)",
+    )
+    group.addoption(
+        "--budget-from", type=float, default=None, metavar="EPOCH",
+        help="when the budget started, in seconds since the epoch (default: now; `make test` passes its own start)",
     )
     group.addoption(
         "--run-as", default=runner.UNPRIVILEGED_USER, metavar="USER",
@@ -109,6 +121,13 @@ class Grading:
             self.align = alignment.check(config.getoption("--align"))
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
+        try:
+            self.budget = budget.Budget.starting(config.getoption("--budget"), config.getoption("--budget-from"))
+        except ValueError as e:
+            raise pytest.UsageError(str(e)) from None
+        if not self.controller:  # the controller's deadline: the same for every worker
+            self.budget.deadline = config.workerinput["heaplab_deadline"]
+        self.broken_start = BrokenStart(self.results)
         self.user = config.getoption("--run-as") or None
         self._box = None
         self.rows, self.details, self.total = [], {}, None
@@ -247,6 +266,10 @@ class Grading:
         self.total = len(session.items)
 
     @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node):
+        node.workerinput["heaplab_deadline"] = self.budget.deadline
+
+    @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node, ids):
         self.total = len(ids)
 
@@ -263,7 +286,7 @@ class Grading:
     def print_failures(self, tr, rows):
         """Each failure in the order of the tests, then one summary per verdict that needs no
         debugging (a missing interface, a program not built)."""
-        shown = [r for r in rows if r["name"] in self.details and r["verdict"] not in report.SUMMARIZED]
+        shown = [r for r in rows if r["name"] in self.details and not report.summary_of(r)]
         if shown:
             tr.write_sep("=", "FAILURES")
         for r in shown:
@@ -353,10 +376,12 @@ class TestcaseItem(pytest.Item):
         self.user_properties.append((PROPERTY, row))
         judged = V.bad_testcase(self.error) if self.error is not None else self._run_modes(row)
         row["verdict"] = judged.verdict
+        if judged.summary:
+            row["summary"] = judged.summary
         # What a hidden test expects is never shown: not its lines, nor the diff against them,
         # nor a malformed expected line. A missing function or build error is not an expectation.
-        shown = row["visibility"] == "visible" or judged.verdict in report.SUMMARIZED
-        if judged.verdict in report.SUMMARIZED or judged.verdict == V.BAD_TESTCASE:
+        shown = row["visibility"] == "visible" or report.summary_of(row)
+        if report.summary_of(row) or judged.verdict == V.BAD_TESTCASE:
             # The row goes into junit.xml's properties too.
             row.setdefault("reason", judged.message if shown else report.withheld(row))
             raise TestFailed(f"{self.path.stem}: {judged.verdict}: {judged.message}" if shown else row["reason"])
@@ -376,17 +401,26 @@ class TestcaseItem(pytest.Item):
         for mode in test.modes:
             if not run.slot.program(test, mode).exists():
                 return self._lose(V.not_built(run.slot.build_log(test, mode)), mode, None)
-            result = runner.run(test, mode, run.slot, run.results, run.runner, run.user, run.align, run.box)
+            first = run.broken_start.known(test)
+            if first:
+                return V.like_before(*first)
+            limit = run.budget.limit(test.timeout)
+            if limit is None:
+                return V.not_run(run.budget.seconds)
+            result = runner.run(test, mode, run.slot, run.results, run.runner, run.user, run.align, run.box, limit)
+            run.broken_start.record(test, result)
             row["time"] = (row["time"] or 0) + result["wall_time"]
             row["isolation"], row["isolation_error"] = result["isolation"], result["isolation_error"]
-            judged = V.caught(result, run.box.canary) or V.judge(test, result)
+            judged = V.caught(result, run.box.canary) or V.judge(
+                test, result, run.budget.seconds if limit < test.timeout else None
+            )
             if not judged.passed:
                 row["alignment"] = alignment.observed(result.get("output"))
                 return self._lose(judged, mode, result)
         return V.Verdict(V.PASSED)
 
     def _lose(self, judged, mode, result):
-        if judged.verdict in report.SUMMARIZED:
+        if judged.verdict in report.SUMMARIZED or judged.summary:
             return judged
         run = grading(self.config)
         extra = "" if run.alloc == "alloc/alloc.c" else f" ALLOC={shlex.quote(run.alloc)}"

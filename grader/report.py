@@ -11,7 +11,13 @@ LONGEST = 2000  # an output line beyond this (a flood on one line) is cut, sayin
 FIRST = 5  # lines shown from the start of an output the runner cut
 CUT = re.compile(r"\[\.\.\. \d+ bytes cut \.\.\.\]")  # the line where the runner cut it
 # Verdicts that need no debugging: summarized in one block, by reason, not one block per test.
+# A row with a `summary` (a test not run: verdict.Verdict.summary) joins the block of that title.
 SUMMARIZED = {V.MISSING_INTERFACE: "MISSING INTERFACES", V.NOT_BUILT: "NOT BUILT"}
+
+
+def summary_of(row):
+    """The title of the block that lists the row with others, or None when it has one of its own."""
+    return row.get("summary") or SUMMARIZED.get(row["verdict"])
 
 
 def _cell(text):
@@ -151,18 +157,20 @@ def numbers(tests):
 
 
 def summaries(rows):
-    """One block per verdict of SUMMARIZED: its tests grouped by reason (the interface or the
-    function missing, the first build error), each group's tests and points."""
+    """One block per title of SUMMARIZED, then per other summary: its tests grouped by reason
+    (the interface or the function missing, the first build error, why it was not run), each
+    group's tests and points."""
     lines = []
-    for verdict, title in SUMMARIZED.items():
-        group = [r for r in rows if r["verdict"] == verdict]
+    titles = dict.fromkeys([*SUMMARIZED.values(), *(r["summary"] for r in rows if r.get("summary"))])
+    for title in titles:
+        group = [r for r in rows if summary_of(r) == title]
         if not group:
             continue
         lost = sum(r["max_points"] for r in group)
         lines.append(f"{title}: {_count(len(group), 'test')}, {_count(lost, 'point')}")
         reasons = {}
         for r in group:
-            reasons.setdefault(r.get("reason", verdict), []).append(r)
+            reasons.setdefault(r.get("reason", r["verdict"]), []).append(r)
         for reason, tests in reasons.items():
             points = sum(r["max_points"] for r in tests)
             which = f"test{'s' if len(tests) > 1 else ''} {numbers(r['number'] for r in tests)}"

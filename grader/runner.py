@@ -23,14 +23,14 @@ def command(test, mode, slot, align=alignment.DEFAULT):
     return prefix + shlex.join([str(program), *test.args])
 
 
-def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT, box=None):
-    """Run the test in `mode`, in `box` (a grader.box.Box) when given; the result dict of the
-    runner (docs/results.md)."""
+def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT, box=None, timeout=None):
+    """Run the test in `mode`, in `box` (a grader.box.Box) when given, within `timeout` seconds
+    (default: the test's own limit); the result dict of the runner (docs/results.md)."""
     program = slot.program(test, mode).resolve()
     out = Path(results_dir) / f"{test.name}.{mode}.json"
     out.unlink(missing_ok=True)
     argv = [
-        str(runner), "--name", test.name, "--timeout", str(test.timeout), "--out", str(out),
+        str(runner), "--name", test.name, "--timeout", f"{timeout or test.timeout:g}", "--out", str(out),
         # pytest names the running test in PYTEST_CURRENT_TEST: a test program must not learn it.
         "--unsetenv", "LD_PRELOAD", "--unsetenv", "PYTEST_CURRENT_TEST", "--env", f"HEAPLAB_ALIGN={align}",
     ]

@@ -2,10 +2,11 @@
 function per way a test can lose before it runs, and one decision tree for what the runner saw
 (`judge`). docs/results.md lists the verdicts and the runner's result they are decided from.
 
-The order of the tree matters: a test that did not run, ran too long or flooded its output has
-no output worth comparing; a crash explains a wrong output better than the diff does; and a test
-program that found a fault prints a FAIL line and exits 1, where the differing line says more
-than the exit status.
+The order of the tree matters: a test that did not run, was cut short by the run's time budget,
+never reached its main, ran too long or flooded its output has no output worth comparing; a
+crash explains a wrong output better than the diff does; output printed by a program whose
+memory came from libc's allocator proves nothing about the slot; and a test program that found
+a fault prints a FAIL line and exits 1, where the differing line says more than the exit status.
 """
 
 from dataclasses import dataclass, field
@@ -23,9 +24,12 @@ MISSING_INTERFACE = "missing-interface"
 BAD_TESTCASE = "bad-testcase"
 GRADER_ERROR = "grader-error"  # the grader itself failed on this test: never the allocator's fault
 CHEAT = "cheat"  # a test program took a shortcut the box caught (grader/box.py)
+BEFORE_MAIN = "before-main"  # the program ended (or hung) before the test's main started
+LIBC_MALLOC = "libc-malloc"  # the slot served malloc from libc's own allocator
+NOT_RUN = "not-run"  # the run's time budget was spent before the test ran, or during it
 
 VERDICTS = (PASSED, WRONG_OUTPUT, WRONG_EXIT, CRASHED, TIMEOUT, OUTPUT_LIMIT, NOT_BUILT, MISSING_INTERFACE,
-            BAD_TESTCASE, GRADER_ERROR, CHEAT)
+            BAD_TESTCASE, GRADER_ERROR, CHEAT, BEFORE_MAIN, LIBC_MALLOC, NOT_RUN)
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Verdict:
     message: str = ""
     mismatch: "matcher.Mismatch | None" = None
     details: list = field(default_factory=list)  # lines: a crash's backtrace, a timeout's processes
+    summary: str = ""  # the title of the report's block that lists it with others, if it has no block of its own
 
     @property
     def passed(self):
@@ -65,6 +70,18 @@ def missing_interface(missing, cxx_linkage=()):
     if cxx:
         message += f" ({', '.join(cxx)} with C++ linkage: declare it as alloc/dmalloc.h does)"
     return Verdict(MISSING_INTERFACE, message)
+
+
+def not_run(budget):
+    """The run's time budget of `budget` seconds was spent before the test's turn."""
+    return Verdict(NOT_RUN, f"not run: the run's time budget of {budget:g} s was spent", summary="NOT RUN")
+
+
+def like_before(number, how):
+    """Not run: the first tests of its kind (test `number` the first of them) all ended before
+    main, `how` (grader/broken_start.py), so this one would too."""
+    return Verdict(BEFORE_MAIN, f"not run: like test {number}, the allocator never let a program reach main "
+                   f"({how})", summary="BEFORE MAIN")
 
 
 # ---- from the runner's result ----------------------------------------------------------------
@@ -102,6 +119,11 @@ def _cpu_limit_death(result):
         result["signal"] == "SIGKILL" and hard is not None and result.get("cpu_time", 0) >= hard)
 
 
+def out_of_time(result):
+    """Whether the program was stopped at its wall-clock limit or killed by its CPU-time limit."""
+    return result["status"] == "timeout" or _cpu_limit_death(result)
+
+
 def _timeout(test, result):
     unfinished = postmortem.unfinished_program(result)
     return Verdict(TIMEOUT, f"Test timeout expired: still running after {test.timeout:g} s; killed"
@@ -126,10 +148,55 @@ def caught(result, canary):
     return None
 
 
-def judge(test, result):
+def reached_main(result):
+    """Whether the test's main started: the runtime notes it first thing (test_runtime.c)."""
+    return "main" in (result.get("notes") or [])
+
+
+def libc_heap(result):
+    """The bytes libc's own heap held at the end of a program whose malloc was the slot's, as its
+    runtime noted them; 0 when none (the most any of the test's processes noted)."""
+    sizes = [int(n.split()[1]) for n in result.get("notes") or [] if n.startswith("libc-heap ") and n.split()[1].isdigit()]
+    return max(sizes, default=0)
+
+
+def _lines(n):
+    return f"{n} line{'' if n == 1 else 's'}"
+
+
+def _before_main(test, result):
+    """The program ended, or was still running at its limit, before its main started: a
+    constructor exited, crashed or never returned, so the test never ran."""
+    if out_of_time(result):
+        return Verdict(BEFORE_MAIN, f"the program was still before main at its time limit ({test.timeout:g} s): a "
+                       "constructor never returned; the test never ran", details=postmortem.still_running(result))
+    printed = len(output_lines(result["output"]))
+    after = f" after printing {_lines(printed)}" if printed else ""
+    if result["status"] == "signaled":
+        crash = postmortem.crash_of(result)
+        where, frames = (crash.headline(), crash.backtrace()) if crash else ("", [])
+        return Verdict(BEFORE_MAIN, f"the program ended before main: a constructor crashed ({result['signal']}{where})"
+                       f"{after}; the test never ran",
+                       details=["backtrace (innermost first):", *frames] if frames else [])
+    return Verdict(BEFORE_MAIN, f"the program ended before main: a constructor exited with status "
+                   f"{result['exit_code']}{after}; the test never ran")
+
+
+def _budget_cut(test, result, budget):
+    return Verdict(NOT_RUN, f"not run to its end: the run's time budget of {budget:g} s was spent "
+                   f"{result['wall_time']:.1f} s into it (its own limit is {test.timeout:g} s)", summary="NOT RUN")
+
+
+def judge(test, result, budget_cut=None):
+    """The verdict on what the runner saw. `budget_cut`: the run's time budget in seconds, when
+    it cut this run's limit below the test's own (grader/budget.py)."""
     status = result["status"]
     if status == "exec-failed":
         return not_built(result.get("message") or "the test program could not be run")
+    if budget_cut is not None and out_of_time(result):
+        return _budget_cut(test, result, budget_cut)
+    if status in ("exited", "signaled", "timeout") and not reached_main(result):
+        return _before_main(test, result)
     if status == "timeout":
         return _timeout(test, result)
     if status == "output-limit":
@@ -144,6 +211,10 @@ def judge(test, result):
         where, frames = (crash.headline(), crash.backtrace()) if crash else ("", [])
         return Verdict(CRASHED, f"Received signal {result['signal']} ({result['signal_description']}){where}",
                        details=["backtrace (innermost first):", *frames] if frames else [])
+    heap = libc_heap(result)
+    if heap:
+        return Verdict(LIBC_MALLOC, f"the allocator's memory came from libc's malloc (libc's heap grew to {heap:,} "
+                       "bytes): the slot must get memory from the system (sbrk/mmap), not from libc")
     lines = output_lines(result["output"])
     mismatch = matcher.match(test.expected, lines, test.unordered, sort=test.sort, abort=test.abort)
     if mismatch:

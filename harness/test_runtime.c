@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <fcntl.h>
+#include <gnu/lib-names.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,13 +36,11 @@ extern char **environ;
 /* A static buffer, so stdio never asks the allocator under test for one. */
 static char hl_stdout_buf[4096];
 
-static void hl_check_allocator_in_use(void);
 static void hl_notes_open(void);
 
 __attribute__((constructor)) static void hl_runtime_init(void) {
     setvbuf(stdout, hl_stdout_buf, _IOLBF, sizeof hl_stdout_buf);
     hl_notes_open();
-    hl_check_allocator_in_use();
 }
 
 /* write(2) all of buf, retrying on EINTR and short writes. */
@@ -93,6 +92,9 @@ _Noreturn void hl_fail(const char *file, int line, const char *fmt, ...) {
  * static, since a preloaded test is built against libc alone. */
 extern void *dmalloc_malloc(size_t sz, const char *file, long line) __attribute__((weak));
 
+/* Whether malloc is the slot's own (not libc's under a debugging layer alone). */
+static bool hl_slot_serves_malloc;
+
 static void hl_check_allocator_in_use(void) {
     const char *slot = getenv("HEAPLAB_SLOT");
     if (slot == NULL) return;
@@ -109,6 +111,7 @@ static void hl_check_allocator_in_use(void) {
         hl_fail(__FILE__, __LINE__,
                 "heaplab: malloc comes from %s, not from the allocator under test (%s)",
                 in_malloc.dli_fname, is_static ? "linked in" : slot);
+    hl_slot_serves_malloc = !is_static || in_malloc.dli_fbase == in_runtime.dli_fbase;
 }
 
 /* ---- notes to the runner: where a crash happened, what a test was running ------------------ */
@@ -125,6 +128,9 @@ static void hl_check_allocator_in_use(void) {
  *                                               its innermost ones and its outermost ones)
  *   run PROGRAM libc|slot                       hl_run_both started PROGRAM on that allocator
  *   ran PROGRAM libc|slot SECONDS STATUS        ... and it ended
+ *   main                                        main started (the test ran)
+ *   libc-heap BYTES                             at exit, glibc's own heap held BYTES though
+ *                                               the slot serves malloc
  * Nothing here allocates: the notes are formatted into a line buffer on the stack, and the
  * crash handler runs on a stack of its own, so that it still runs when the stack overflowed. */
 static int hl_notes_fd = -1;
@@ -133,6 +139,18 @@ struct hl_line {
     char text[PATH_MAX + 128];
     size_t len;
 };
+
+/* One line of notes, when the runner reads them. */
+static void hl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void hl_note(const char *fmt, ...) {
+    char note[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(note, sizeof note, fmt, ap);
+    va_end(ap);
+    if (hl_notes_fd >= 0 && len > 0 && (size_t)len < sizeof note)
+        hl_write_all(hl_notes_fd, note, (size_t)len);
+}
 
 static void hl_line_str(struct hl_line *l, const char *s) {
     while (*s != '\0' && l->len < sizeof l->text - 1) l->text[l->len++] = *s++;
@@ -340,6 +358,43 @@ static void hl_notes_open(void) {
     sigfillset(&crash.sa_mask);
     sigdelset(&crash.sa_mask, SIGALRM);
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) sigaction(fatal[i], &crash, NULL);
+}
+
+/* ---- the test's main, and the C library's heap at its end ------------------------------------ */
+
+/* Test programs are linked with -Wl,--wrap=main, so the C library's startup calls __wrap_main,
+ * which notes that main started before anything of the test runs, then checks where malloc
+ * comes from. A program that ends without this note never ran its test: a constructor (the
+ * allocator's, in practice) exited, crashed or hung before main, and the grader says so
+ * (docs/results.md, before-main) rather than judging output the test never printed. */
+int __real_main(int argc, char **argv, char **envp);
+int __wrap_main(int argc, char **argv, char **envp);
+
+/* libc's own mallinfo2, found through a handle on libc.so.6, so that a slot defining
+ * mallinfo2 cannot answer in its place. */
+static struct mallinfo2 (*hl_libc_mallinfo2)(void);
+
+int __wrap_main(int argc, char **argv, char **envp) {
+    hl_note("main\n");
+    hl_check_allocator_in_use();
+    void *libc = hl_slot_serves_malloc ? dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD) : NULL;
+    if (libc != NULL) {
+        *(void **)&hl_libc_mallinfo2 = dlsym(libc, "mallinfo2");
+        dlclose(libc);
+    }
+    return __real_main(argc, argv, envp);
+}
+
+/* When the slot serves malloc, glibc's allocator has nothing to do: glibc's own allocations go
+ * through the interposed malloc too. Memory in glibc's heap at the end (its arena, or blocks it
+ * mapped) means the slot took its memory from libc's malloc, by __libc_malloc or by
+ * dlsym(RTLD_NEXT, "malloc"), rather than from the system; the grader fails the test for it
+ * (docs/results.md, libc-malloc). A destructor: it runs after the test's exit handlers, on exit
+ * and on a return from main. */
+__attribute__((destructor)) static void hl_note_libc_heap(void) {
+    if (hl_libc_mallinfo2 == NULL) return;
+    struct mallinfo2 heap = hl_libc_mallinfo2();
+    if (heap.arena + heap.hblkhd != 0) hl_note("libc-heap %zu\n", heap.arena + heap.hblkhd);
 }
 
 /* ---- the course's alignment ------------------------------------------------------------------ */
@@ -745,18 +800,6 @@ static const char *hl_first_line(const char *path) {
     buf[n > 0 ? n : 0] = '\0';
     buf[strcspn(buf, "\n")] = '\0';
     return buf[0] ? buf : "(empty)";
-}
-
-/* One line of notes, when the runner reads them. */
-static void hl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void hl_note(const char *fmt, ...) {
-    char note[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(note, sizeof note, fmt, ap);
-    va_end(ap);
-    if (hl_notes_fd >= 0 && len > 0 && (size_t)len < sizeof note)
-        hl_write_all(hl_notes_fd, note, (size_t)len);
 }
 
 /* hl_system, with run and ran notes around it: a test killed at its time limit then says which

@@ -7,6 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ZOO = ROOT / "grader" / "tests" / "zoo"
+CHEATS = ROOT / "grader" / "tests" / "cheats"
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Graded:
 
 
 def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None, jobs=1, timeout=900, align=None,
-          rubric=None, formats=None):
+          rubric=None, formats=None, budget=None):
     """`make test` on an allocator; the slot directory is the caller's so runs never collide."""
     args = ["make", "-s", "--no-print-directory", "test", f"ALLOC={alloc}", f"SLOT={slot}", f"J={jobs}"]
     if testcases:
@@ -42,6 +43,8 @@ def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None
         args.append(f"RUBRIC={rubric}")
     if formats:
         args.append(f"FORMAT={formats}")
+    if budget is not None:
+        args.append(f"BUDGET={budget}")
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     results = Path(slot) / "results" / "results.json"
     data = json.loads(results.read_text()) if results.exists() else {}

@@ -82,7 +82,7 @@ def test_a_timeout_names_what_was_still_running(scratch):
 def test_without_notes_a_crash_is_still_a_crash():
     test = type("Test", (), {"exit": "0", "expected": [], "unordered": False, "timeout": 10})()
     result = {"status": "signaled", "signal": "SIGSEGV", "signal_description": "Segmentation fault",
-              "exit_code": None, "output": "", "notes": ["crash 11 zzz"]}
+              "exit_code": None, "output": "", "notes": ["main", "crash 11 zzz"]}
     judged = V.judge(test, result)
     assert (judged.verdict, judged.message, judged.details) == (
         V.CRASHED, "Received signal SIGSEGV (Segmentation fault)", [])

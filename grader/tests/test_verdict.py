@@ -12,10 +12,10 @@ TEST = "//@ category: basic\nint main(void) { return 0; }\n//! ok\n"
 
 
 def result(**facts):
-    """A runner result: a clean exit printing `ok`, with `facts` changed."""
+    """A runner result: a clean exit printing `ok` after main started, with `facts` changed."""
     base = {"status": "exited", "exit_code": 0, "signal": None, "signal_description": None,
             "wall_time": 0.01, "cpu_time": 0.01, "cpu_limit": [11, 12], "output": "ok\n",
-            "output_bytes": 3, "output_truncated": False, "notes": [], "still_running": [], "killed": False,
+            "output_bytes": 3, "output_truncated": False, "notes": ["main"], "still_running": [], "killed": False,
             "message": None}
     return {**base, **facts}
 
@@ -58,6 +58,23 @@ ROWS = {
         result(status="output-limit", exit_code=None, output_bytes=9_000_000, output_truncated=True,
                killed=True, message="output exceeded 1048576 bytes (9000000 written); process group killed"),
         {}, V.OUTPUT_LIMIT, "(9000000 bytes); killed"),
+    "fake passes printed before main": (
+        result(output="ok\n", notes=[]), {}, V.BEFORE_MAIN,
+        "the program ended before main: a constructor exited with status 0 after printing 1 line; the test never ran"),
+    "a crash before main": (
+        signaled("SIGSEGV", "Segmentation fault", output="", notes=[]), {"exit": "signal"}, V.BEFORE_MAIN,
+        "a constructor crashed (SIGSEGV); the test never ran"),
+    "a constructor that never returns": (
+        result(status="timeout", exit_code=None, output="", notes=[]), {}, V.BEFORE_MAIN,
+        "the program was still before main at its time limit (10 s): a constructor never returned"),
+    "a constructor that spins to the CPU limit": (
+        signaled("SIGXCPU", "CPU time limit exceeded", cpu_time=11.0, notes=[]), {}, V.BEFORE_MAIN,
+        "still before main at its time limit"),
+    "memory from libc's allocator": (
+        result(notes=["main", "libc-heap 135168"]), {}, V.LIBC_MALLOC,
+        "the allocator's memory came from libc's malloc (libc's heap grew to 135,168 bytes)"),
+    "memory from libc's allocator in a forked child": (
+        result(output="", notes=["main", "libc-heap 4096"]), {}, V.LIBC_MALLOC, "grew to 4,096 bytes"),
     "a program that could not be run": (
         result(status="exec-failed", exit_code=None, message="cannot run ./001: Permission denied"),
         {}, V.NOT_BUILT, "cannot run ./001: Permission denied"),
@@ -79,6 +96,16 @@ def test_the_runners_result_decides_the_verdict(testcase, facts, metadata, verdi
     assert (judged.verdict, why in judged.message) == (verdict, True), judged.message
 
 
+def test_a_limit_the_budget_cut_is_no_timeout_of_the_test(testcase):
+    ran_out = result(status="timeout", exit_code=None, wall_time=4.2, killed=True)
+    judged = V.judge(testcase, ran_out, budget_cut=300)
+    assert (judged.verdict, judged.message, judged.summary) == (
+        V.NOT_RUN, "not run to its end: the run's time budget of 300 s was spent 4.2 s into it "
+        "(its own limit is 10 s)", "NOT RUN")
+    assert V.judge(testcase, result(), budget_cut=300).verdict == V.PASSED  # it finished in time
+    assert V.judge(testcase, ran_out).verdict == V.TIMEOUT
+
+
 def test_the_cpu_timeout_says_how_much_cpu_it_used(testcase):
     judged = V.judge(testcase, signaled("SIGXCPU", "CPU time limit exceeded", cpu_time=11.02))
     assert judged.message.startswith("Test timeout expired (cpu): 11.0 s of CPU time, over its limit of 11 s")
@@ -95,6 +122,10 @@ BEFORE_RUNNING = {
                                   "needs memalign, valloc, which the allocator does not define"),
     "a function with C++ linkage only": (V.missing_interface(["dmalloc_free"], {"dmalloc_free"}),
                                          V.MISSING_INTERFACE, "(dmalloc_free with C++ linkage"),
+    "the run's time budget spent": (V.not_run(300), V.NOT_RUN, "not run: the run's time budget of 300 s was spent"),
+    "the first tests never reached main": (
+        V.like_before(1, "it exited with status 0 before main"), V.BEFORE_MAIN,
+        "not run: like test 1, the allocator never let a program reach main (it exited with status 0 before main)"),
 }
 
 
@@ -105,5 +136,5 @@ def test_a_test_that_cannot_run_has_its_verdict_too(judged, verdict, why):
 
 def test_every_verdict_is_a_constant_the_readme_lists():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
-    assert len(set(V.VERDICTS)) == 11
+    assert len(set(V.VERDICTS)) == 14
     assert [v for v in V.VERDICTS if f"`{v}`" not in readme] == []

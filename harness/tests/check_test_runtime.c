@@ -608,6 +608,10 @@ END_TEST
 
 /* ---- crash notes -------------------------------------------------------------------------- */
 
+/* glibc's own allocator, by the names it exports for allocators that wrap it. */
+extern void *__libc_malloc(size_t size);
+extern void __libc_free(void *ptr);
+
 /* What this program does when started again by crash_notes(), named by HL_CHECK_ACT. */
 static volatile unsigned long deep_enough = ~0UL;
 
@@ -644,6 +648,10 @@ static void act(const char *what) {
                            false) == 0;
         fflush(stdout);
         _exit(ok ? 0 : 3);
+    } else if (strcmp(what, "libc-malloc") == 0) {
+        /* What an allocator that forwards to libc's does; exit, for the runtime's destructor. */
+        __libc_free(__libc_malloc(100));
+        exit(0);
     }
     fflush(stdout);
     _exit(0);
@@ -693,7 +701,7 @@ static char *crash_noted(const char *what, const char *kind) {
     int status;
     char *notes = notes_of(what, &status);
     ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "wait status %#x", status);
-    ck_assert_msg(strncmp(notes, "crash 11 0x", 11) == 0, "notes: %.200s", notes);
+    ck_assert_msg(strncmp(notes, "main\ncrash 11 0x", 16) == 0, "notes: %.200s", notes);
     char line[32];
     snprintf(line, sizeof line, " %s\nmap ", kind);
     ck_assert_has(notes, line);
@@ -721,7 +729,8 @@ START_TEST(test_run_both_noted) {
     int status;
     char *notes = notes_of("run-both", &status);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wait status %#x", status);
-    ck_assert_msg(strncmp(notes, "run prog libc\nran prog libc 0.", 30) == 0, "notes: %s", notes);
+    ck_assert_msg(strncmp(notes, "main\nrun prog libc\nran prog libc 0.", 35) == 0, "notes: %s",
+                  notes);
     ck_assert_has(notes, " 0\nrun prog slot\nran prog slot 0.");
 }
 END_TEST
@@ -732,6 +741,26 @@ START_TEST(test_run_both_preloads_the_named_programs) {
     char *notes = notes_of("run-both-wrapped", &status);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wait status %#x", status);
     ck_assert_has(notes, "\nrun env+true slot\n"); /* the run is the slot's, preloaded or not */
+}
+END_TEST
+
+/* Memory taken from libc's own allocator shows in libc's heap at exit: the runtime notes it when
+ * the slot is to serve malloc (HEAPLAB_SLOT names where malloc comes from, here this program's
+ * own malloc), and only then: a debugging layer alone runs on libc's malloc by design. */
+START_TEST(test_libc_heap_noted) {
+    Dl_info info;
+    void *(*malloc_in_use)(size_t) = malloc;
+    ck_assert(dladdr((void *)malloc_in_use, &info));
+    int status;
+    char *notes = notes_of("libc-malloc", &status);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wait status %#x", status);
+    ck_assert_str_eq(notes, "main\n");
+    ck_assert_int_eq(setenv("HEAPLAB_SLOT", info.dli_fname, 1), 0);
+    notes = notes_of("libc-malloc", &status);
+    unsetenv("HEAPLAB_SLOT");
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wait status %#x", status);
+    ck_assert_msg(strncmp(notes, "main\nlibc-heap ", 15) == 0 && atol(notes + 15) >= 100,
+                  "notes: %s", notes);
 }
 END_TEST
 
@@ -780,6 +809,7 @@ static Suite *runtime_suite(void) {
     tcase_add_test(tc, test_fault_noted);
     tcase_add_test(tc, test_run_both_noted);
     tcase_add_test(tc, test_run_both_preloads_the_named_programs);
+    tcase_add_test(tc, test_libc_heap_noted);
     suite_add_tcase(s, tc);
     return s;
 }
