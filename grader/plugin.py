@@ -27,7 +27,7 @@ from grader.slot import FUNCTIONS, Slot, families
 PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user_properties
 # What a run writes in its results directory, and clears at its start: a file left by an earlier
 # run must never pass for this one's.
-RESULT_FILES = re.compile(r"^(results\.json|junit\.xml|(\d{3}-.*|test\d{3})\.(static|preload)\.json)(\.tmp)?$")
+RESULT_FILES = re.compile(r"^(results\.json|summary\.json|junit\.xml|(\d{3}-.*|test\d{3})\.(static|preload)\.json)(\.tmp)?$")
 
 
 def pytest_addoption(parser):
@@ -247,6 +247,8 @@ class Grading:
         if self.controller:
             rows = sorted(self.rows, key=lambda r: r["number"])
             report.write_json(self.results / "results.json", report.gradescope(rows, self.header(), self.details))
+            report.write_json(self.results / "summary.json",
+                              report.summary(rows, self.header(), self.total, self.slot.compile_error))
 
 
 def pytest_collect_file(file_path, parent):
