@@ -22,6 +22,7 @@ import csv
 import ctypes
 import fcntl
 import hashlib
+import io
 import json
 import os
 import re
@@ -130,8 +131,15 @@ def find_submissions(directory):
     return [Submission(n, p, directory_name(n)) for n, p in zip(names, entries)], ignored
 
 
+# Each student's `make test` runs under this shell, the leader of its process group: a SIGTERM
+# to the shell reaches the whole group (make, its sub-makes, pytest, the runners, which kill
+# their tests), and the batch's death, kill -9 included, sends the shell SIGTERM
+# (_die_with_the_batch). Without it, a sub-make whose parent died would go on linking.
+GROUP_LEADER = 'trap "trap - TERM; kill -TERM 0" TERM; "$@" & wait $!'
+
+
 def _die_with_the_batch():
-    """In the child, before make starts: the batch's death (kill -9 included) sends make SIGTERM."""
+    """In the child, before its shell starts."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
@@ -176,7 +184,7 @@ class Job:
     submission: Submission
     proc: subprocess.Popen
     started: float
-    report: object  # the open report.txt
+    report: io.TextIOWrapper  # report.txt, open for make's output
 
 
 @dataclass
@@ -233,9 +241,8 @@ class Batch:
         with open(self.out / BUILD_LOG, "w") as log:
             subprocess.run(self.make("-k", f"-j{self.jobs}", "shared-tests"), cwd=ROOT, stdout=log,
                            stderr=subprocess.STDOUT, env=self.environment(), check=False)
-        build = Path(self.options.get("BUILD", "build"))
-        runner = build if build.is_absolute() else ROOT / build
-        if not (runner / "harness" / "runner").exists():
+        build = ROOT / self.options.get("BUILD", "build")  # an absolute BUILD stays itself
+        if not (build / "harness" / "runner").exists():
             tail = (self.out / BUILD_LOG).read_text(errors="replace").splitlines()[-20:]
             raise RuntimeError("the harness did not build:\n" + "\n".join(tail))
 
@@ -250,7 +257,8 @@ class Batch:
             stop_group(running["pgid"])
 
     def start(self, submission):
-        """Start grading one student; the record at once when there is nothing to run."""
+        """Start grading one student: its Job, or None when there is nothing to run (a folder
+        with no allocator, a submission that cannot be read), whose record is then written at once."""
         directory = self.student_dir(submission)
         self.stop_leftover(directory)
         shutil.rmtree(directory, ignore_errors=True)
@@ -272,7 +280,10 @@ class Batch:
         slot_arg = self.for_make(slot)
         report = open(directory / REPORT, "w")
         proc = subprocess.Popen(
-            self.make("test", f"ALLOC={slot_arg}/src/{alloc}", f"SLOT={slot_arg}", "J=1"),
+            # DEBIAN_PACKAGES empty: `make grade-all` checked them once, and fifty students'
+            # checks would each run dpkg, and try apt-get while another holds its lock.
+            ["/bin/sh", "-c", GROUP_LEADER, "sh", *self.make(
+                "test", f"ALLOC={slot_arg}/src/{alloc}", f"SLOT={slot_arg}", "J=1", "DEBIAN_PACKAGES=")],
             cwd=ROOT, stdout=report, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.environment(),
             start_new_session=True, preexec_fn=_die_with_the_batch,
         )
