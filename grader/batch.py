@@ -318,7 +318,8 @@ class Batch:
             status, note = OK, ""
         record.update(status=status, note=note, score=summary["score"], max_score=summary["max_score"],
                       categories=categories, category_max=maxima, verdicts=dict(verdicts))
-        self.times.append(record["seconds"])
+        if status != NOT_BUILT:  # the ETA counts runs of tests, not failed compiles
+            self.times.append(record["seconds"])
         return self.finish_record(job.submission, record)
 
     def finish_record(self, submission, record):
@@ -381,11 +382,10 @@ class Batch:
         print(f"{len(submissions)} submissions in {self.directory}: {done} already graded, {len(todo)} to grade, "
               f"{self.jobs} at once; results in {self.for_make(self.out)}/", flush=True)
         self.write_gradebook(submissions)
-        if not todo:
-            return 0
-        self.build_shared()
         running = []
         try:
+            if todo:
+                self.build_shared()
             while todo or running:
                 while todo and len(running) < self.jobs:
                     s = todo.pop(0)
@@ -399,8 +399,7 @@ class Batch:
                 ended = [j for j in running if j.proc.poll() is not None]
                 for job in ended:
                     running.remove(job)
-                    # make has ended: anything of its group still running (a runner whose
-                    # pytest died) must not outlive it.
+                    # Its shell has ended: nothing else of its group may outlive it.
                     stop_group(job.proc.pid, job.proc)
                     self.finish(job)
                     done += 1

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
+from pathlib import Path
 
 from grader.batch import directory_name
 from grader.tests.make_test import ROOT, ZOO, write_testcase
@@ -37,6 +39,17 @@ def make_grade_all(submissions, scratch, cases, *extra):
 def gradebook(out):
     with open(out / "gradebook.csv", newline="") as f:
         return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def still_running(out):
+    """The command lines of processes that name a directory under `out`."""
+    mark = str(out.relative_to(ROOT))
+    found = []
+    for proc in Path("/proc").iterdir():
+        with suppress(OSError):
+            if proc.name.isdigit() and mark in (command := (proc / "cmdline").read_bytes().decode(errors="replace")):
+                found.append(command.replace("\0", " "))
+    return found
 
 
 def test_a_class_is_graded_each_student_alone_into_a_gradebook(scratch):
@@ -125,6 +138,28 @@ def test_an_interrupted_class_resumes_without_regrading_anyone(scratch):
     again = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert f"{len(students) - 1} already graded, 1 to grade" in again.stdout, again.stdout + again.stderr
     assert "[5/5] s2: 1/2" in again.stdout
+
+
+def test_a_killed_batch_leaves_nothing_of_its_run_running(scratch):
+    cases, class_, out = scratch / "testcases", scratch / "class", scratch / "out"
+    write_testcase(cases, "001-slow.c", "#include <unistd.h>\nint main(void) { sleep(60); }\n", timeout=100)
+    class_.mkdir()
+    shutil.copyfile(ROOT / "alloc" / "alloc.c", class_ / "alice.c")
+    proc = subprocess.Popen([sys.executable, "-m", "grader.batch", str(class_), "--out", str(out),
+                             f"BUILD={scratch / 'build'}", f"TESTCASES={cases}"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not any("001-slow" in c for c in still_running(out)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert any("001-slow" in c for c in still_running(out)), "the test never started"
+    proc.kill()
+    proc.wait()
+    # make, pytest, the runner and the test itself: all stopped with the batch, not left to
+    # run out their time and write into a slot that the next run clears.
+    deadline = time.monotonic() + 3
+    while still_running(out) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert still_running(out) == []
 
 
 def test_a_folder_without_submissions_is_refused(scratch):
