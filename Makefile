@@ -73,8 +73,8 @@ STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT_TESTS)/%)
 HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
            $(BUILD)/harness/libbase_allocator.pic.a
 
-.PHONY: all test check units deps deps-check alloc-exists harness slot tests gdb valgrind clean format lint image ubsan \
-        autograder-zip
+.PHONY: all test grade-all shared-tests check units deps deps-check alloc-exists harness slot tests gdb valgrind clean \
+        format lint image ubsan autograder-zip
 .DELETE_ON_ERROR:
 # Test objects are intermediate files, but rebuilding them on every run wastes minutes.
 .SECONDARY:
@@ -97,7 +97,7 @@ deps-check:
 	  $(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(DEBIAN_PACKAGES)"; fi
 
 # Grading needs only what grading runs: the image, for one, has no Check or clang.
-test gdb valgrind: DEBIAN_PACKAGES := $(TEST_PACKAGES)
+test grade-all gdb valgrind: DEBIAN_PACKAGES := $(TEST_PACKAGES)
 
 deps:
 	@missing="$(MISSING)"; missing=$$(echo $$missing); \
@@ -233,6 +233,19 @@ test: deps-check alloc-exists
 	@$(MAKE) --no-print-directory harness
 	@$(MAKE) --no-print-directory -k -j$(J) slot tests 2>$(SLOT)/build.log || true
 	@$(PYTEST) $(GRADER_ARGS) $(TESTCASES) $(AUTOLAB_STATUS)
+
+# A class in one command (grader/batch.py, docs/batch.md): every submission in SUBMISSIONS, J at
+# once, into a gradebook under OUT (default build/class/<folder name>). These variables, when
+# given, reach each submission's `make test`.
+BATCH_VARS := T ALIGN TESTCASES RUBRIC BUDGET BUILD
+grade-all: deps-check
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=DIR [OUT=DIR] [J=N]" >&2; exit 2; }
+	@$(PYTHON) -m grader.batch '$(SUBMISSIONS)' --jobs $(J) $(if $(OUT),--out '$(OUT)') \
+	  $(foreach v,$(BATCH_VARS),$(if $(filter command line environment,$(origin $(v))),'$(v)=$($(v))'))
+
+# What every slot's test programs share: the batch builds it once, before grading several slots
+# at once, so that their `make test` runs find it up to date rather than race to build it.
+shared-tests: harness $(PRELOAD_TESTS) $(TEST_NAMES:%=$(TEST_BUILD)/%.o)
 
 alloc-exists:
 	@test -f "$(ALLOC)" || { echo "ALLOC=$(ALLOC): no such file; give the path of an allocator source (.c or .cc)" >&2; exit 2; }

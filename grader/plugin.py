@@ -33,7 +33,7 @@ PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user
 # What a run writes in its results directory, and clears at its start: a file left by an earlier
 # run must never pass for this one's.
 RESULT_FILES = re.compile(
-    r"^(results\.json|junit\.xml|prairielearn\.json|(\d{3}-.*|test\d{3})\.(static|preload)\.json|before-main\.\w+\.json)(\.\d+)?(\.tmp)?$"
+    r"^(results\.json|summary\.json|junit\.xml|prairielearn\.json|(\d{3}-.*|test\d{3})\.(static|preload)\.json|before-main\.\w+\.json)(\.\d+)?(\.tmp)?$"
 )
 
 
@@ -172,10 +172,6 @@ class Grading:
             folders = [f if f.is_dir() else f.parent for f in folders]
             self._box = Box(tree, [self.slot.path, self.slot.build], folders, self.results)
         return self._box
-
-    def pytest_unconfigure(self):
-        if self._box is not None:
-            self._box.remove()
 
     @staticmethod
     def _suite(config):
@@ -320,10 +316,15 @@ class Grading:
             rows = sorted(self.rows, key=lambda r: r["number"])
             header = [*self.header(), self.rubric_line()]
             report.write_json(self.results / "results.json", report.gradescope(rows, header, self.details))
+            report.write_json(self.results / "summary.json",
+                              report.summary(rows, header, self.total, self.slot.compile_error))
             formats.write(self.formats, self.results, rows, header, self.details)
 
     def pytest_unconfigure(self):
-        """Autolab reads the score from the last line of the output: after pytest's own."""
+        """The box's decoys go; Autolab's line is printed last, after pytest's own summary line:
+        Autolab reads the score from the output's last line."""
+        if self._box is not None:
+            self._box.remove()
         if self.controller and formats.AUTOLAB in self.formats:
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             rows = sorted(self.rows, key=lambda r: r["number"])
