@@ -205,6 +205,9 @@ def judge(test, result, budget_cut=None):
         return Verdict(OUTPUT_LIMIT, f"output limit exceeded ({result['output_bytes']} bytes){killed}")
     if _cpu_limit_death(result):
         return _cpu_timeout(result)
+    if result.get("disk_full"):
+        return Verdict(OUTPUT_LIMIT, "disk limit reached: the test's files filled the space the box gives them (its "
+                       "work dir and /tmp, each as large as the file-size limit); a test writes no such files")
     exit_ok = _exit_ok(test.exit, result)
     if status == "signaled" and not exit_ok:
         crash = postmortem.crash_of(result)

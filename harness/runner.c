@@ -563,6 +563,8 @@ struct child_plan {
     char **argv;
     char *exec_path;
     const char *workdir;
+    bool
+        fresh_workdir; /* made for this test: the box gives it a quota instead of the host's disk */
     char **env_edits;
     size_t n_env_edits;
     const char *user; /* NULL: keep the runner's identity */
@@ -586,9 +588,10 @@ static const char *const isolation_names[] = {"none", "namespaces", "user-namesp
 
 struct box_report {
     enum isolation isolation;
-    int err;    /* why no namespace could be made, when NONE and --box was given */
-    int status; /* the test's wait status, from inside the box */
-    bool ended; /* status is set */
+    int err;        /* why no namespace could be made, when NONE and --box was given */
+    int status;     /* the test's wait status, from inside the box */
+    bool ended;     /* status is set */
+    bool disk_full; /* the test filled its work dir's quota or the box's /tmp */
 };
 
 /* What the child sends when it cannot start the test. Smaller than PIPE_BUF, so it arrives
@@ -805,6 +808,12 @@ static void stage_system(const struct child_plan *p) {
    shared report, and exits, which kills whatever the test left in the namespace. It is not
    the test itself because PID 1 ignores the signals it has no handler for, abort()'s too.
    Returns in the test's process. */
+/* Whether a tmpfs the test could write has no room left. */
+static bool full(const char *path) {
+    struct statvfs st;
+    return statvfs(path, &st) == 0 && st.f_bavail == 0;
+}
+
 static void box_init(const struct child_plan *p) {
     restore_default_signals();
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 &&
@@ -829,6 +838,7 @@ static void box_init(const struct child_plan *p) {
         int status;
         pid_t pid = waitpid(-1, &status, 0);
         if (pid == test) {
+            p->report->disk_full = full(p->workdir) || full("/tmp");
             p->report->status = status;
             p->report->ended = true;
             _exit(0);
@@ -889,7 +899,19 @@ static bool enter_box(const struct child_plan *p) {
         if (hidden[i]) mount_tmpfs(p, at, "mode=0755,size=1m");
         free(at);
     }
-    bind_in_box(p, work.path, p->workdir, true, true);
+    /* A fresh work dir, thrown away after the test, is a tmpfs of the file-size limit: a test
+       that writes without end fills its quota, not the host's disk. */
+    if (p->fresh_workdir) {
+        char *at = staged(p->workdir),
+             *options = xasprintf("mode=0700,uid=%d,gid=%d,size=%llum", (int)p->uid, (int)p->gid,
+                                  p->o->fsize_mb ? (unsigned long long)p->o->fsize_mb : 1ULL);
+        make_dirs(p, at);
+        mount_tmpfs(p, at, options);
+        free(options);
+        free(at);
+    } else {
+        bind_in_box(p, work.path, p->workdir, true, true);
+    }
     if (program_bound) bind_in_box(p, program.path, BOX_PROGRAM, false, false);
     for (size_t i = 0; i < o->n_binds; i++) {
         char *path = xasprintf("%.*s", (int)(strchr(o->binds[i], '=') - o->binds[i]), o->binds[i]);
@@ -1136,7 +1158,8 @@ struct result {
     int isolation_err;          /* why there is no box, when --box was given */
     char *trapped[MAX_RUNNING]; /* what the test left in the traps */
     size_t n_trapped;
-    char *message; /* NULL, or the runner's one-line explanation */
+    bool disk_full; /* the box's quota for the test's files ran out */
+    char *message;  /* NULL, or the runner's one-line explanation */
 };
 
 /* Why the runner stopped watching the test. */
@@ -1339,6 +1362,7 @@ static void run_test(const struct options *o, struct child_plan *plan, struct re
     record_notes(notes, r);
     close(notes);
     r->isolation = plan->report->isolation;
+    r->disk_full = plan->report->disk_full;
     r->isolation_err = o->box && r->isolation == NONE ? plan->report->err : 0;
     record_trapped(o, plan, r);
     if (failed)
@@ -1452,7 +1476,8 @@ static void print_result(FILE *f, const struct options *o, const struct result *
         if (i > 0) fputs(", ", f);
         json_text_or_null(f, r->trapped[i]);
     }
-    fprintf(f, "], \"status\": \"%s\", \"exit_code\": ", status_names[r->status]);
+    fprintf(f, "], \"disk_full\": %s", r->disk_full ? "true" : "false");
+    fprintf(f, ", \"status\": \"%s\", \"exit_code\": ", status_names[r->status]);
     if (r->status == EXITED)
         fprintf(f, "%d", r->exit_code);
     else
@@ -1515,6 +1540,7 @@ int main(int argc, char **argv) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) die("prctl(PR_SET_CHILD_SUBREAPER)");
     bool give = plan.user != NULL;
     plan.workdir = o.workdir ? o.workdir : make_fresh_dir(plan.uid, plan.gid, give);
+    plan.fresh_workdir = o.workdir == NULL;
     plan.box = o.box;
     plan.o = &o;
     plan.trap_dirs = calloc(o.n_traps + 1, sizeof(char *));
