@@ -79,7 +79,7 @@ all: harness slot tests
 # Grading needs pytest and the programs the real-program tests run; the project's own tests
 # also need Check, clang and valgrind. `deps` installs what is missing when it may (root),
 # and otherwise prints the one apt-get line to run.
-TEST_PACKAGES   := python3-pytest python3-pytest-xdist binutils git perl sqlite3
+TEST_PACKAGES   := python3-pytest python3-pytest-xdist binutils git perl sqlite3 python3-matplotlib
 CHECK_PACKAGES  := check pkg-config libsubunit-dev clang clang-format valgrind
 BENCH_PACKAGES  := libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
 DEBIAN_PACKAGES ?= $(TEST_PACKAGES) $(CHECK_PACKAGES) $(BENCH_PACKAGES)
@@ -298,11 +298,12 @@ $(SLOT)/perf/trace_driver: $(SLOT)/perf/trace_driver.o $(SLOT)/liballoc.a
 $(BUILD)/traces/.seed-$(TRACE_SEED): grader/trace_gen.py
 	@$(PYTHON) -m grader.trace_gen $(BUILD)/traces --seed $(TRACE_SEED) >/dev/null && touch $@
 
+perf: DEBIAN_PACKAGES := $(TEST_PACKAGES) $(if $(DETERMINISTIC),valgrind)
 perf: deps-check alloc-exists
 	@$(MAKE) --no-print-directory harness
 	@$(MAKE) --no-print-directory -j$(J) slot perf-programs
 	@$(PYTHON) -m grader.performance --slot $(SLOT) --build $(BUILD) $(if $(DETERMINISTIC),--deterministic) \
-	  $(if $(ALIGN),--align $(ALIGN))
+	  $(if $(ALIGN),--align $(ALIGN)) --report $(SLOT)/results/performance
 
 # Recording a program's requests as a trace: its malloc family is logged by an LD_PRELOAD
 # interposer, and the busiest process's log becomes OUT (MAX_OPS keeps the first requests).

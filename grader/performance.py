@@ -72,6 +72,12 @@ class Row:
     detail: dict = field(default_factory=dict)  # the raw measurements, for the report and the plots
 
     @property
+    def trace_fault(self):
+        """Whether the error is the trace's (malformed, or a request on an id it got wrong),
+        not the slot's: a grader error, whatever the slot."""
+        return bool(self.error) and "bad trace:" in self.error
+
+    @property
     def score(self):
         return self.points / self.max_points if self.max_points else 0.0
 
@@ -135,7 +141,7 @@ def converged(times, k, tolerance):
     return best[-1] <= best[0] * (1 + tolerance)
 
 
-def time_interleaved(slot, libc, traces, k=3, tolerance=0.02, max_rounds=20, timeout=60):
+def time_interleaved(slot, libc, traces, k=3, tolerance=0.02, max_rounds=10, timeout=60):
     """Best replay times of each trace on both drivers: {name: (slot_best, libc_best)}, or an
     error string for a trace whose timing run failed. Rounds alternate the two drivers over the
     traces whose times have not converged yet."""
@@ -212,8 +218,11 @@ def grade(slot_dir, build_dir="build", traces=None, weights=None, deterministic=
     for program in (slot, libc):
         if not program.exists():
             raise FileNotFoundError(f"{program} is missing: build it with `make perf-programs`")
-    checked = check(slot, traces, align, seed, series_dir and Path(series_dir) / "slot")
-    baseline = check(libc, traces, align, seed, series_dir and Path(series_dir) / "libc")
+    with ThreadPoolExecutor(2) as pool:  # no timing here: the two passes may share the machine
+        checked, baseline = pool.map(
+            lambda side: check(side[0], traces, align, seed, series_dir and Path(series_dir) / side[1]),
+            ((slot, "slot"), (libc, "libc")),
+        )
     rows = {}
     for trace in traces:
         entry = checked[Path(trace).name]
@@ -289,16 +298,27 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=1, help="seeds the payload bytes")
     parser.add_argument("--util-weight", type=float, default=0.6)
     parser.add_argument("--json", help="also write the rows to this file")
+    parser.add_argument("--report", help="write report.html and a plot per trace into this folder")
     parser.add_argument("traces", nargs="*", help="trace files (default: the committed and generated ones)")
     args = parser.parse_args(argv)
     weights = Weights(util=args.util_weight, thru=round(1 - args.util_weight, 6))
     if args.deterministic and not valgrind_available():
         sys.exit("--deterministic needs valgrind (Debian's valgrind package)")
     start = time.monotonic()
+    series = Path(args.report) / "series" if args.report else None
     rows = grade(args.slot, args.build, args.traces or None, weights, args.deterministic, args.align, args.seed,
-                 testcases=args.testcases)
+                 series_dir=series, testcases=args.testcases)
+    mode = "instruction counts" if args.deterministic else "best times"
     print(table(rows, weights))
-    print(f"({'instruction counts' if args.deterministic else 'best times'}, {time.monotonic() - start:.1f} s)")
+    print(f"({mode}, {time.monotonic() - start:.1f} s)")
+    if args.report:
+        from grader import perf_report
+
+        try:
+            index = table(rows, weights).splitlines()[-1]
+            print(f"report: {perf_report.write(rows, series, args.report, index, mode)}")
+        except ImportError:
+            print("report: not written: its plots need python3-matplotlib (make deps installs it)")
     if args.json:
         Path(args.json).write_text(json.dumps([r.__dict__ for r in rows], indent=1) + "\n")
 

@@ -30,17 +30,18 @@
  *   realloc must carry the old bytes over; calloc's block must read zero. The first fault ends
  *   the trace, named with the request and its line. The same pass measures utilization: the
  *   peak of the live payload over the peak of the footprint.
- * --mode time: the requests alone (then frees of the blocks they left live), timed with
- *   CLOCK_MONOTONIC, repeated in the same heap for at least --min-ms milliseconds (20 by
- *   default); the time of one round, --reps times, each in a fresh process forked from the
- *   parsed trace (the heap starts empty every time).
+ * --mode time: the requests alone (then frees of the blocks they left live), once untimed,
+ *   then repeated in the same heap for at least --min-ms milliseconds (20 by default) of the
+ *   process's CPU time: the CPU time of one round, --reps times, each in a fresh process forked
+ *   from the parsed trace.
  * --mode count: the requests alone, in this process, for an instruction count: run under
  *   `valgrind --tool=callgrind --collect-atstart=no --toggle-collect=hl_replay_requests`, only
  *   the replay is counted.
  *
  * Output: one JSON line per trace on stdout: {"trace", "ops", "ok", and "util", "peak_payload",
  * "peak_footprint" (check), "seconds" (time), or "error"}. --series DIR (check) also writes
- * DIR/NAME.series: one line per request, live payload and footprint, for the plots.
+ * DIR/NAME.series for the plots: about 2000 lines `REQUEST LIVE FOOTPRINT`, each the peaks of
+ * the live payload and the footprint over the requests since the line before.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -618,18 +619,28 @@ static void check_new_block(const struct trace *t, size_t i, struct block *b) {
             call, (void *)b->ptr, b->size, other, (void *)blocks[other].ptr, blocks[other].size);
 }
 
+/* The block's payload as it was written; `when` is the request that found it changed. */
 static void check_payload(const struct trace *t, size_t i, long id, const char *when) {
     struct block *b = &blocks[id];
     size_t bad = verify(b->ptr, b->size, b->stamp);
     if (bad < b->size)
-        fail(t, i, "the payload of id %ld (%zu bytes at %p) changed while it was live: byte %zu %s",
+        fail(t, i,
+             "the payload of id %ld (%zu bytes at %p) changed while it was live: byte %zu differs "
+             "(found as it was %s)",
              id, b->size, (void *)b->ptr, bad, when);
 }
 
-static void series_line(size_t live) {
-    char buf[64];
-    int n = snprintf(buf, sizeof buf, "%zu %zu\n", live, footprint);
+/* The peaks since the last line; a line every nops / 2000 requests and after the last. */
+static void series_point(const struct trace *t, size_t i, size_t live) {
+    static size_t live_max, footprint_max;
+    live_max = live > live_max ? live : live_max;
+    footprint_max = footprint > footprint_max ? footprint : footprint_max;
+    size_t step = t->nops / 2000 + 1;
+    if ((i + 1) % step != 0 && i + 1 != t->nops) return;
+    char buf[96];
+    int n = snprintf(buf, sizeof buf, "%zu %zu %zu\n", i + 1, live_max, footprint_max);
     write_all(series_fd, buf, (size_t)n);
+    live_max = footprint_max = 0;
 }
 
 static void check_trace(const struct trace *t) {
@@ -674,7 +685,7 @@ static void check_trace(const struct trace *t) {
             case OP_REALLOC: {
                 size_t old_size = b->live ? b->size : 0;
                 if (b->live && b->ptr) {
-                    check_payload(t, i, op->id, "before realloc");
+                    check_payload(t, i, op->id, "reallocated");
                     tree_remove(op->id);
                 }
                 touched = op->size > old_size ? op->size : old_size;
@@ -712,7 +723,7 @@ static void check_trace(const struct trace *t) {
                 if (!b->live) fail(t, i, "bad trace: id %ld is not live", op->id);
                 touched = b->size;
                 if (b->ptr) {
-                    check_payload(t, i, op->id, "before free");
+                    check_payload(t, i, op->id, "freed");
                     tree_remove(op->id);
                 }
                 free(b->ptr);
@@ -722,7 +733,7 @@ static void check_trace(const struct trace *t) {
         }
         if (live > peak_live) peak_live = live;
         footprint_update(touched);
-        if (series_fd >= 0) series_line(live);
+        if (series_fd >= 0) series_point(t, i, live);
     }
     tracking = false;
     report->peak_payload = peak_live;
@@ -755,31 +766,39 @@ __attribute__((noinline)) void hl_replay_requests(const struct trace *t, void **
     }
 }
 
-static double now(void) {
+/* CPU time, the process's own (user and system): on a busy machine the time a process waits
+ * for a processor is most of the noise of a wall clock, and none of the allocator's doing. */
+static double cpu_now(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static double min_seconds = 0.02;
 
-/* The trace's requests, then frees of whatever it left live, again and again in the same heap
- * until min_seconds have passed: the time of one round. The first round pays for the pages the
- * heap touches first; the later ones weigh the allocator's own work, and a short trace is
- * measured over many rounds instead of one too short for the clock. */
+/* One round: the trace's requests, then frees of whatever it left live. */
+static void replay_round(const struct trace *t, void **ptrs) {
+    hl_replay_requests(t, ptrs);
+    for (size_t id = 0; id < t->nids; id++) {
+        free(ptrs[id]);
+        ptrs[id] = NULL;
+    }
+}
+
+/* The CPU time of one round, in the same heap round after round until min_seconds have passed,
+ * after one round untimed: the first round's page faults depend on the kernel's load more than
+ * on the allocator, and a short trace is measured over many rounds instead of one too short for
+ * the clock. */
 static void time_trace(const struct trace *t) {
     tracking = false;
     void **ptrs = own_map((t->nids + 1) * sizeof *ptrs);
-    double start = now(), elapsed;
+    replay_round(t, ptrs);
+    double start = cpu_now(), elapsed;
     unsigned long rounds = 0;
     do {
-        hl_replay_requests(t, ptrs);
-        for (size_t id = 0; id < t->nids; id++) {
-            free(ptrs[id]);
-            ptrs[id] = NULL;
-        }
+        replay_round(t, ptrs);
         rounds++;
-        elapsed = now() - start;
+        elapsed = cpu_now() - start;
     } while (elapsed < min_seconds && rounds < 100000);
     report->seconds = elapsed / (double)rounds;
 }

@@ -100,6 +100,8 @@ def test_utilization_is_the_same_on_every_run(traces):
      "realloc from 100 to 5000 bytes did not keep the contents"),
     ("grader/tests/perf_zoo/libc_heap.c", ["a 0 50", "a 1 150"],
      "which is not inside memory the allocator obtained with sbrk or mmap"),
+    ("grader/tests/perf_zoo/scribble.c", [*(f"a {i} 32" for i in range(200)), *(f"f {i}" for i in range(200))],
+     "changed while it was live: byte 0 differs (found as it was freed)"),
     ("grader/tests/perf_zoo/null_when_busy.c", [f"a {i} 32" for i in range(1100)], "malloc(32) returned NULL"),
 ])
 def test_the_driver_catches_a_broken_allocator(scratch, alloc, lines, message):
@@ -216,3 +218,25 @@ def test_a_recorded_program_replays(tmp_path):
     out.write_text(text)
     assert status == 0 and int(text.splitlines()[2]) > 0
     assert json.loads(json.dumps(run(driver("alloc/alloc.c"), out)["sort.rep"]))["ok"]
+
+
+# ---- the report -------------------------------------------------------------------------------
+
+
+def test_the_report_holds_the_table_and_a_plot_per_trace(traces, tmp_path):
+    pytest.importorskip("matplotlib")
+    from grader import perf_report
+
+    picked = [traces["binary-bal"], traces["small-huge-bal"]]
+    slot = driver("grader/tests/perf_zoo/crash_on_huge.c").parent.parent
+    rows = performance.grade(slot, ROOT / "build", picked, series_dir=tmp_path / "series")
+    series = perf_report.read_series(tmp_path / "series" / "slot" / "binary-bal.rep.series")
+    assert series and series[0][-1] == rows[0].ops and max(series[1]) == rows[0].detail["peak_payload"]
+    assert max(series[2]) == rows[0].detail["peak_footprint"]
+    report = perf_report.write(rows, tmp_path / "series", tmp_path / "out", "Perf index = 1 (util) + 2 (thru) = 3/100",
+                               "best times")
+    page = report.read_text()
+    for name in ("binary-bal.rep", "small-huge-bal.rep"):
+        assert f'src="{name}.png"' in page and f"<td>{name}</td>" in page
+        assert (tmp_path / "out" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Segmentation fault" in page and "Perf index = 1 (util)" in page
