@@ -103,6 +103,25 @@ def default_traces(build_dir, testcases="testcases"):
     return found
 
 
+REPLAYED = ("malloc", "free", "calloc", "realloc")
+
+
+class MissingInterface(Exception):
+    """The slot lacks functions the traces call: linked anyway, the driver would measure libc's."""
+
+    def __init__(self, missing):
+        super().__init__(f"the slot does not define {', '.join(missing)}")
+        self.missing = missing
+
+
+def missing_functions(slot_dir):
+    """The functions of REPLAYED that the slot's liballoc.a does not define."""
+    out = subprocess.run(["nm", "--defined-only", str(Path(slot_dir) / "liballoc.a")], capture_output=True, text=True,
+                         check=False).stdout
+    defined = {line.split()[-1] for line in out.splitlines() if len(line.split()) == 3}
+    return [f for f in REPLAYED if f not in defined]
+
+
 # ---- running the driver ------------------------------------------------------------------
 
 
@@ -211,10 +230,15 @@ def count_both(slot, libc, traces, jobs=2):
 def grade(slot_dir, build_dir="build", traces=None, weights=None, deterministic=False, align=16, seed=1,
           points_per_trace=1.0, series_dir=None, testcases="testcases"):
     """One Row per trace: the slot's correctness pass and utilization, its throughput ratio to
-    libc's allocator, and the points it earns of points_per_trace."""
+    libc's allocator, and the points it earns of points_per_trace. Raises MissingInterface when
+    the slot does not define the functions the traces call, FileNotFoundError when the drivers
+    were not built (the slot did not compile)."""
     weights = weights or Weights()
     traces = list(traces) if traces is not None else default_traces(build_dir, testcases)
     slot, libc = slot_driver(slot_dir), libc_driver(build_dir)
+    missing = missing_functions(slot_dir)
+    if missing:
+        raise MissingInterface(missing)
     for program in (slot, libc):
         if not program.exists():
             raise FileNotFoundError(f"{program} is missing: build it with `make perf-programs`")

@@ -240,3 +240,10 @@ def test_the_report_holds_the_table_and_a_plot_per_trace(traces, tmp_path):
         assert f'src="{name}.png"' in page and f"<td>{name}</td>" in page
         assert (tmp_path / "out" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Segmentation fault" in page and "Perf index = 1 (util)" in page
+
+
+def test_a_slot_without_malloc_is_not_measured_on_libcs(tmp_path):
+    driver("grader/tests/dmalloc_only/dmalloc.cc")
+    slot = ROOT / "build" / "selftest" / "perf" / "grader_tests_dmalloc_only_dmalloc.cc"
+    with pytest.raises(performance.MissingInterface, match="does not define malloc, free, calloc, realloc"):
+        performance.grade(slot, ROOT / "build", [PERF_TRACES / "short1-bal.rep"])
