@@ -160,13 +160,15 @@ def converged(times, k, tolerance):
     return best[-1] <= best[0] * (1 + tolerance)
 
 
-def time_interleaved(slot, libc, traces, k=3, tolerance=0.02, max_rounds=10, timeout=60):
+def time_interleaved(slot, libc, traces, k=3, tolerance=0.02, max_rounds=10, budget=30.0, timeout=60):
     """Best replay times of each trace on both drivers: {name: (slot_best, libc_best)}, or an
     error string for a trace whose timing run failed. Rounds alternate the two drivers over the
-    traces whose times have not converged yet."""
+    traces whose times have not converged yet, until none is left, max_rounds have run, or the
+    rounds have taken `budget` seconds (a slow allocator's trace may take seconds a round)."""
     samples = {Path(t).name: ([], []) for t in traces}
     failed = {}
     pending = list(traces)
+    start = time.monotonic()
     for _ in range(max_rounds):
         for side, driver in enumerate((slot, libc)):
             for name, entry in run_driver(driver, pending, "--mode", "time", "--timeout", timeout).items():
@@ -179,7 +181,7 @@ def time_interleaved(slot, libc, traces, k=3, tolerance=0.02, max_rounds=10, tim
             if Path(t).name not in failed
             and not all(converged(s, k, tolerance) for s in samples[Path(t).name])
         ]
-        if not pending:
+        if not pending or time.monotonic() - start > budget:
             break
     return {
         name: failed.get(name) or (min(s), min(l))
@@ -267,6 +269,10 @@ def grade(slot_dir, build_dir="build", traces=None, weights=None, deterministic=
         unit = "seconds"
     for name, result in measured.items():
         row = rows[name]
+        if isinstance(result, str) and result.startswith("still running"):
+            row.ratio = 0.0  # too slow to time: no throughput points, its utilization stands
+            row.detail.update(unit=unit, slot=None, libc=None, note=f"throughput: {result}")
+            continue
         if isinstance(result, str):
             row.error = f"throughput: {result}"
             continue
