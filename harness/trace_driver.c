@@ -608,7 +608,7 @@ static void check_new_block(const struct trace *t, size_t i, struct block *b) {
     if (!ranges_contain(p, extent(b)))
         fail(t, i,
              "%s returned %p (%zu bytes), which is not inside memory the allocator obtained with "
-             "sbrk or mmap",
+             "sbrk, brk, mmap or mremap (a static array or another allocator's block?)",
              call, (void *)b->ptr, b->size);
 #endif
     long other = tree_overlap(p, extent(b));
