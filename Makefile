@@ -77,11 +77,13 @@ all: harness slot tests
 
 # ---- dependencies ----------------------------------------------------------------------------
 # Grading needs pytest and the programs the real-program tests run; the project's own tests
-# also need Check, clang and valgrind. `deps` installs what is missing when it may (root),
-# and otherwise prints the one apt-get line to run.
-TEST_PACKAGES   := python3-pytest python3-pytest-xdist binutils git perl sqlite3 python3-matplotlib
-CHECK_PACKAGES  := check pkg-config libsubunit-dev clang clang-format valgrind
+# also need Check, clang, valgrind and matplotlib (the performance report's plots). `deps`
+# installs what is missing when it may (root), and otherwise prints the one apt-get line to run.
+TEST_PACKAGES   := python3-pytest python3-pytest-xdist binutils git perl sqlite3
+CHECK_PACKAGES  := check pkg-config libsubunit-dev clang clang-format valgrind python3-matplotlib
 BENCH_PACKAGES  := libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
+# make perf's report plots with matplotlib; its deterministic mode counts with valgrind.
+PERF_PACKAGES   := python3-matplotlib $(if $(DETERMINISTIC),valgrind)
 DEBIAN_PACKAGES ?= $(TEST_PACKAGES) $(CHECK_PACKAGES) $(BENCH_PACKAGES)
 MISSING = $$(for p in $(DEBIAN_PACKAGES); do \
             dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
@@ -298,7 +300,7 @@ $(SLOT)/perf/trace_driver: $(SLOT)/perf/trace_driver.o $(SLOT)/liballoc.a
 $(BUILD)/traces/.seed-$(TRACE_SEED): grader/trace_gen.py
 	@$(PYTHON) -m grader.trace_gen $(BUILD)/traces --seed $(TRACE_SEED) >/dev/null && touch $@
 
-perf: DEBIAN_PACKAGES := $(TEST_PACKAGES) $(if $(DETERMINISTIC),valgrind)
+perf: DEBIAN_PACKAGES := $(TEST_PACKAGES) $(PERF_PACKAGES)
 perf: deps-check alloc-exists
 	@$(MAKE) --no-print-directory harness
 	@$(MAKE) --no-print-directory -j$(J) slot perf-programs
