@@ -83,11 +83,13 @@ all: harness slot tests
 
 # ---- dependencies ----------------------------------------------------------------------------
 # Grading needs pytest and the programs the real-program tests run; the project's own tests
-# also need Check, clang and valgrind. `deps` installs what is missing when it may (root),
-# and otherwise prints the one apt-get line to run.
+# also need Check, clang, valgrind and matplotlib (the performance report's plots). `deps`
+# installs what is missing when it may (root), and otherwise prints the one apt-get line to run.
 TEST_PACKAGES   := python3-pytest python3-pytest-xdist binutils git perl sqlite3
-CHECK_PACKAGES  := check pkg-config libsubunit-dev clang clang-format valgrind
+CHECK_PACKAGES  := check pkg-config libsubunit-dev clang clang-format valgrind python3-matplotlib
 BENCH_PACKAGES  := libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
+# make perf's report plots with matplotlib; its deterministic mode counts with valgrind.
+PERF_PACKAGES   := python3-matplotlib $(if $(DETERMINISTIC),valgrind)
 DEBIAN_PACKAGES ?= $(TEST_PACKAGES) $(CHECK_PACKAGES) $(BENCH_PACKAGES)
 MISSING = $$(for p in $(DEBIAN_PACKAGES); do \
             dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
@@ -296,6 +298,51 @@ bench-dmalloc: alloc-exists
 	@$(MAKE) --no-print-directory slot $(DMALLOC_BENCH:%=$(SLOT)/bench/%)
 	@for b in $(DMALLOC_BENCH); do $(SLOT)/bench/$$b || exit 1; done
 
+# ---- performance: malloc-lab traces -----------------------------------------------------------
+# harness/trace_driver.c replays traces twice: linked with the slot's liballoc.a, whose sbrk, brk,
+# mmap, munmap and mremap calls it wraps to learn the memory the slot obtained, and on libc's
+# allocator, the yardstick. The synthetic traces are generated from TRACE_SEED into
+# $(BUILD)/traces/; the recorded ones are committed in testcases/traces/. `make perf` grades the
+# slot on them (DETERMINISTIC=1: instruction counts under callgrind instead of times).
+TRACE_SEED    ?= 1
+TRACE_WRAP    := -Wl,--wrap=sbrk,--wrap=brk,--wrap=mmap,--wrap=mmap64,--wrap=munmap,--wrap=mremap
+PERF_PROGRAMS  = $(SLOT)/perf/trace_driver $(BUILD)/harness/trace_driver_libc $(BUILD)/traces/.seed-$(TRACE_SEED)
+.PHONY: perf perf-programs record-trace
+
+perf-programs: $(PERF_PROGRAMS)
+
+$(BUILD)/harness/trace_driver_libc: harness/trace_driver.c | $(BUILD)/harness
+	$(CC) $(CFLAGS_STRICT) $(NO_BUILTIN_ALLOC) -o $@ $<
+
+$(SLOT)/perf/trace_driver.o: harness/trace_driver.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_STRICT) $(NO_BUILTIN_ALLOC) -DHL_SLOT -c -o $@ $<
+
+$(SLOT)/perf/trace_driver: $(SLOT)/perf/trace_driver.o $(SLOT)/liballoc.a
+	@$(if $(filter %.cc %.cpp,$(SLOT_SOURCES)),$(CXX),$(CC)) -o $@ $^ -pthread -ldl $(TRACE_WRAP) 2>$@.log \
+	  || { cat $@.log >&2; exit 1; }
+
+$(BUILD)/traces/.seed-$(TRACE_SEED): grader/trace_gen.py
+	@$(PYTHON) -m grader.trace_gen $(BUILD)/traces --seed $(TRACE_SEED) >/dev/null && touch $@
+
+perf: DEBIAN_PACKAGES := $(TEST_PACKAGES) $(PERF_PACKAGES)
+perf: deps-check alloc-exists
+	@$(MAKE) --no-print-directory harness
+	@$(MAKE) --no-print-directory -j$(J) slot perf-programs
+	@$(PYTHON) -m grader.performance --slot $(SLOT) --build $(BUILD) $(if $(DETERMINISTIC),--deterministic) \
+	  $(if $(ALIGN),--align $(ALIGN)) --report $(SLOT)/results/performance
+
+# Recording a program's requests as a trace: its malloc family is logged by an LD_PRELOAD
+# interposer, and the busiest process's log becomes OUT (MAX_OPS keeps the first requests).
+#   make record-trace CMD='sort /usr/share/dict/words' OUT=testcases/traces/sort.rep MAX_OPS=20000
+$(BUILD)/bin/trace_recorder.so: harness/trace_recorder.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_STRICT) -fPIC -shared -o $@ $< -ldl
+
+record-trace: $(BUILD)/bin/trace_recorder.so
+	@test -n "$(CMD)" -a -n "$(OUT)" || { echo "usage: make record-trace CMD='program args' OUT=file.rep [MAX_OPS=N]" >&2; exit 2; }
+	@$(PYTHON) -m grader.trace_record --recorder $< --out $(OUT) $(if $(MAX_OPS),--max-ops $(MAX_OPS)) -- sh -c '$(CMD)'
+
 # ---- the project's own tests -----------------------------------------------------------------
 # Check unit tests for the runner and the test runtime, built twice: plain, and with the
 # address and undefined-behaviour sanitizers (the runner they drive is sanitized too).
@@ -341,14 +388,16 @@ ubsan:
 # The project's own C under both compilers; everything in its clang-format style.
 C_SOURCES  := harness/*.c harness/*.h harness/tests/*.c harness/bench/*.c harness/bench/*.h \
               alloc/*.c alloc/*.h alloc/handout/* testcases/*.c \
-              grader/tests/zoo/*.c grader/tests/zoo/*.h grader/tests/cheats/*.c
+              grader/tests/zoo/*.c grader/tests/zoo/*.h grader/tests/cheats/*.c grader/tests/perf_zoo/*.c
 # The zoo's members too (all but the one that must not compile): each is the reference plus
 # one bug, and a warning there is a second, unintended one; and the cheats, each one trick.
-ZOO_SOURCES := $(filter-out %/does_not_compile.c,$(wildcard grader/tests/zoo/*.c grader/tests/cheats/*.c))
+ZOO_SOURCES := $(filter-out %/does_not_compile.c,$(wildcard grader/tests/zoo/*.c grader/tests/cheats/*.c \
+                 grader/tests/perf_zoo/*.c))
 lint:
 	@for cc in gcc clang; do \
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c harness/base_allocator.c \
-	    alloc/alloc.c alloc/dmalloc.c || exit 1; \
+	    harness/trace_driver.c harness/trace_recorder.c alloc/alloc.c alloc/dmalloc.c || exit 1; \
+	  $$cc $(CFLAGS_STRICT) -DHL_SLOT -fsyntax-only harness/trace_driver.c || exit 1; \
 	  for t in $(TEST_SOURCES); do $$cc $(TEST_CFLAGS) -Werror -fsyntax-only $$t || exit 1; done; \
 	  for z in $(ZOO_SOURCES); do $$cc $(CFLAGS_STRICT) -Ialloc -fsyntax-only $$z || exit 1; done; \
 	done
