@@ -439,10 +439,12 @@ static void record_block(int fn, size_t size, size_t align, void *p, uintptr_t c
     pthread_mutex_unlock(&lock);
 }
 
-/* Forgets the live block p before it is freed or resized; returns whether it was live, with
-   its record in *old. */
-static int forget_block(void *p, tt_node *old) {
+/* Forgets the live block p before it is freed or resized, counting the call fn unless it is
+   negative (realloc is counted with its result); returns whether it was live, with its record
+   in *old. */
+static int forget_block(int fn, void *p, tt_node *old) {
     pthread_mutex_lock(&lock);
+    if (fn >= 0) st.calls[fn]++;
     int known = tt_remove(&blocks, (uintptr_t)p, old);
     if (known)
         st.live_bytes -= old->size;
@@ -566,11 +568,9 @@ static void setup(void) {
     brk_at_start = (uintptr_t)next.sbrk(0);
     st.sampled_brk = brk_at_start;
 
-    void *b = mmap(NULL, SITE_BUCKETS * sizeof(uint32_t), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    void *s = mmap(NULL, SITE_STORE, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (b != MAP_FAILED && s != MAP_FAILED) {
+    void *b = tt_map(SITE_BUCKETS * sizeof(uint32_t), 1);
+    void *s = tt_map(SITE_STORE, 1);
+    if (b && s) {
         site_buckets = b;
         site_store = s;
     }
@@ -654,8 +654,7 @@ EXPORT void free(void *p) {
         return;
     }
     tt_node old;
-    forget_block(p, &old);
-    count_call(F_FREE, 0);
+    forget_block(F_FREE, p, &old);
     FORWARD((next.free(p), 0));
 }
 
@@ -668,7 +667,7 @@ EXPORT void *realloc(void *p, size_t n) {
     if (!ready()) return next.realloc ? next.realloc(p, n) : no_memory();
     if (inside) return next.realloc(p, n);
     tt_node old;
-    int known = p && forget_block(p, &old);
+    int known = p && forget_block(-1, p, &old);
     void *q = FORWARD(next.realloc(p, n));
     if (!q && p && n && known) {
         /* Not resized: the block is still live, as it was. */
@@ -754,9 +753,12 @@ static uintptr_t page_round(size_t n) {
     return (n + page - 1) & ~(page - 1);
 }
 
-/* Whether a call from `caller` obtains memory for the allocator: a slot's own calls. */
+/* Whether a call from `caller` obtains memory for the allocator: a slot's own calls, and those
+   that return into the tracker, which the tracker never makes itself (its own memory comes from
+   tt_map): an allocator function the tracker called that ends in a tail call (`return
+   mmap(...)`, `free` ending in `munmap`). */
 static int allocators_call(uintptr_t caller) {
-    return !libc_mode && in_span(allocator_text, caller);
+    return !libc_mode && (in_span(allocator_text, caller) || in_span(tracker_text, caller));
 }
 
 static void range_change(uintptr_t add_lo, uintptr_t add_hi, uintptr_t drop_lo, uintptr_t drop_hi) {
@@ -767,29 +769,43 @@ static void range_change(uintptr_t add_lo, uintptr_t add_hi, uintptr_t drop_lo, 
     pthread_mutex_unlock(&lock);
 }
 
+/* Memory given back is forgotten before the system call, memory obtained recorded after it:
+   so that when another thread's mmap gets the same addresses the moment they are unmapped, its
+   record is never the one erased. Returns whether [lo, hi) was all the allocator's, to restore
+   it if the call fails. */
+static int forget_range(uintptr_t lo, uintptr_t hi) {
+    pthread_mutex_lock(&lock);
+    int covered = tt_range_covers(&obtained, lo, hi);
+    tt_range_remove(&obtained, lo, hi);
+    obtained_changed();
+    pthread_mutex_unlock(&lock);
+    return covered;
+}
+
 EXPORT void *sbrk(intptr_t incr) {
     if (!ready() && !next.sbrk) return (errno = ENOMEM, (void *)-1);
-    uintptr_t caller = CALLER;
+    int ours = incr && allocators_call(CALLER);
+    uintptr_t top = (uintptr_t)next.sbrk(0), shrink = incr < 0 ? (uintptr_t)-incr : 0;
+    int restore = ours && shrink && forget_range(top - shrink, top);
     uintptr_t old = (uintptr_t)next.sbrk(incr);
-    if (old != (uintptr_t)-1 && incr && allocators_call(caller)) {
-        if (incr > 0)
-            range_change(old, old + (uintptr_t)incr, 0, 0);
-        else
-            range_change(0, 0, old - (uintptr_t)-incr, old);
+    if (old == (uintptr_t)-1) {
+        if (restore) range_change(top - shrink, top, 0, 0);
+    } else if (ours && incr > 0) {
+        range_change(old, old + (uintptr_t)incr, 0, 0);
     }
     return (void *)old;
 }
 
 EXPORT int brk(void *addr) {
     if (!ready() && !next.brk) return (errno = ENOMEM, -1);
-    uintptr_t caller = CALLER;
+    int ours = allocators_call(CALLER);
     uintptr_t before = (uintptr_t)next.sbrk(0), after = (uintptr_t)addr;
+    int restore = ours && after < before && forget_range(after, before);
     int r = next.brk(addr);
-    if (r == 0 && allocators_call(caller)) {
-        if (after > before)
-            range_change(before, after, 0, 0);
-        else
-            range_change(0, 0, after, before);
+    if (r != 0) {
+        if (restore) range_change(after, before, 0, 0);
+    } else if (ours && after > before) {
+        range_change(before, after, 0, 0);
     }
     return r;
 }
@@ -813,11 +829,11 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t o
 
 EXPORT int munmap(void *addr, size_t len) {
     if (!ready() && !next.munmap) return (int)syscall(SYS_munmap, addr, len);
+    /* Any unmapping of the allocator's memory takes it away, whoever asks. */
+    uintptr_t lo = (uintptr_t)addr, hi = lo + page_round(len);
+    int restore = !libc_mode && forget_range(lo, hi);
     int r = next.munmap(addr, len);
-    /* Any unmapping of the allocator's memory takes it away, except the tracker's own (under
-       its lock). */
-    if (r == 0 && !libc_mode && state == READY && !in_span(tracker_text, CALLER))
-        range_change(0, 0, (uintptr_t)addr, (uintptr_t)addr + page_round(len));
+    if (r != 0 && restore) range_change(lo, hi, 0, 0);
     return r;
 }
 
@@ -831,17 +847,14 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...) {
     }
     if (!ready() && !next.mremap)
         return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, want);
-    uintptr_t caller = CALLER;
+    uintptr_t lo = (uintptr_t)old, hi = lo + page_round(old_len);
+    int ours = allocators_call(CALLER);
+    int covered = !libc_mode && forget_range(lo, hi);
     void *p = next.mremap(old, old_len, new_len, flags, want);
-    if (p != MAP_FAILED && !libc_mode) {
-        uintptr_t o = (uintptr_t)old;
-        pthread_mutex_lock(&lock);
-        int ours = in_span(allocator_text, caller) ||
-                   tt_range_covers(&obtained, o, o + page_round(old_len ? old_len : 1));
-        pthread_mutex_unlock(&lock);
-        if (ours)
-            range_change((uintptr_t)p, (uintptr_t)p + page_round(new_len), o,
-                         o + page_round(old_len));
+    if (p == MAP_FAILED) {
+        if (covered) range_change(lo, hi, 0, 0);
+    } else if (ours || covered) {
+        range_change((uintptr_t)p, (uintptr_t)p + page_round(new_len), 0, 0);
     }
     return p;
 }
@@ -861,9 +874,8 @@ static void add_leak(const tt_node *n, void *arg) {
 
 static uint64_t report_leaks(void) {
     size_t bytes = (site_count + 1) * sizeof(leak_total);
-    leak_total *per_site =
-        mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (per_site == MAP_FAILED) return 0;
+    leak_total *per_site = tt_map(bytes, 0);
+    if (!per_site) return 0;
     tt_walk(&blocks, add_leak, per_site);
     uint64_t sites = 0;
     for (size_t id = 0; id <= site_count; id++) {
@@ -882,7 +894,7 @@ static uint64_t report_leaks(void) {
         trec_end(&rec);
         emit(&rec);
     }
-    munmap(per_site, bytes);
+    tt_unmap(per_site, bytes);
     return sites;
 }
 

@@ -12,8 +12,20 @@
 #include "tracker_table.h"
 
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 enum { CHUNK_BYTES = 1 << 20 };
+
+void *tt_map(size_t bytes, int noreserve) {
+    long p = syscall(SYS_mmap, NULL, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | (noreserve ? MAP_NORESERVE : 0), -1, 0);
+    return p < 0 && p > -4096 ? NULL : (void *)p;
+}
+
+void tt_unmap(void *p, size_t bytes) {
+    syscall(SYS_munmap, p, bytes);
+}
 
 static uint32_t prio_of(uintptr_t lo) {
     uint64_t x = (uint64_t)lo * 0x9E3779B97F4A7C15ull;
@@ -27,9 +39,8 @@ static tt_node *new_node(tt_table *t) {
         return n;
     }
     if ((size_t)(t->chunk_end - t->chunk) < sizeof(tt_node)) {
-        void *c =
-            mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (c == MAP_FAILED) return NULL;
+        void *c = tt_map(CHUNK_BYTES, 0);
+        if (!c) return NULL;
         t->chunk = c;
         t->chunk_end = t->chunk + CHUNK_BYTES;
     }

@@ -48,6 +48,12 @@ int tt_remove(tt_table *t, uintptr_t lo, tt_node *out);
 /* Calls fn on each node in address order. */
 void tt_walk(const tt_table *t, void (*fn)(const tt_node *, void *), void *arg);
 
+/* Anonymous memory for the tracker's own use, by the system calls themselves: the tracker
+   defines mmap and munmap to watch the allocator's, and its own must not pass through them.
+   tt_map returns NULL on failure. */
+void *tt_map(size_t bytes, int noreserve);
+void tt_unmap(void *p, size_t bytes);
+
 /* Ranges: a table of disjoint intervals, adjacent ones merged. */
 /* Adds [lo, hi); returns 0, or -1 when no memory could be mapped. */
 int tt_range_add(tt_table *t, uintptr_t lo, uintptr_t hi);
