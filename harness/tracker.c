@@ -272,7 +272,7 @@ typedef struct {
 } site;
 static uint32_t *site_buckets;
 static char *site_store;
-static size_t site_bytes, site_count;
+static size_t site_count;
 
 static size_t site_entry_bytes(void) {
     return sizeof(site) + sizeof(uintptr_t) * (size_t)cfg.frames;
@@ -300,7 +300,6 @@ static uint32_t site_id(const uintptr_t *frames, int depth) {
     s->depth = (uint32_t)depth;
     memcpy(s->frames, frames, sizeof(uintptr_t) * (size_t)depth);
     *bucket = id;
-    site_bytes = (site_count + 1) * site_entry_bytes();
     return id;
 }
 
@@ -316,7 +315,9 @@ static int capture(uintptr_t caller, uintptr_t *frames) {
         return 1;
     }
     void *raw[MAX_FRAMES + 8];
+    inside = 1; /* the unwinder may allocate (it was loaded at setup, but to be sure) */
     int n = backtrace(raw, MAX_FRAMES + 8), depth = 0;
+    inside = 0;
     for (int i = 0; i < n && depth < cfg.frames; i++) {
         uintptr_t a = (uintptr_t)raw[i];
         if (depth == 0 && in_span(tracker_text, a)) continue;
@@ -334,7 +335,8 @@ static void note_footprint(uint64_t bytes) {
 
 /* libc's allocator makes its system calls internally, out of sight: its footprint is what it
    reports (mallinfo2: arena bytes plus mmap'd chunks), read whenever the program break moved,
-   a chunk was mmap'd (glibc's header flag), and every SAMPLE_EVERY calls. Outside the lock. */
+   a chunk was mmap'd (glibc's header flag), and every SAMPLE_EVERY calls. Under the lock:
+   mallinfo2 takes libc's arena locks, and no thread holding one ever waits for the tracker's. */
 static void sample_libc(void *block) {
     int due = ++st.since_sample >= SAMPLE_EVERY;
     uintptr_t cur = (uintptr_t)next.sbrk(0);
@@ -344,9 +346,7 @@ static void sample_libc(void *block) {
     st.since_sample = 0;
     st.sampled_brk = cur;
     struct mallinfo2 mi = mallinfo2();
-    pthread_mutex_lock(&lock);
     note_footprint(mi.arena + mi.hblkhd);
-    pthread_mutex_unlock(&lock);
 }
 
 static void obtained_changed(void) {
@@ -373,9 +373,9 @@ static void count_call(int fn, size_t size) {
 static void record_block(int fn, size_t size, size_t align, void *p, uintptr_t caller) {
     uintptr_t frames[MAX_FRAMES];
     int depth = p ? capture(caller, frames) : 0;
-    if (libc_mode) sample_libc(p);
     pthread_mutex_lock(&lock);
     inside = 1;
+    if (libc_mode) sample_libc(p);
     st.calls[fn]++;
     st.bytes_requested += size;
     if (!p) {
@@ -390,6 +390,9 @@ static void record_block(int fn, size_t size, size_t align, void *p, uintptr_t c
     text t = {buf, 0, sizeof buf};
 
     size_t need = align ? align : cfg.align;
+    /* An alignment that is not a power of two is an invalid request: whatever a library makes
+       of it, there is nothing to check the block against. */
+    if (need & (need - 1)) need = 1;
     if (lo & (need - 1)) {
         t_call(&t, fn, size, align);
         t_str(&t, " returned ");
@@ -903,12 +906,12 @@ __attribute__((destructor)) static void tracker_finish(void) {
     /* libc keeps its stdio buffers, locale data and thread stacks to the end; freed now, they
        are not mistaken for the program's leaks (valgrind does the same). */
     if (cfg.leaks && __libc_freeres) __libc_freeres();
+    pthread_mutex_lock(&lock);
+    inside = 1;
     if (libc_mode) {
         st.since_sample = SAMPLE_EVERY;
         sample_libc(NULL);
     }
-    pthread_mutex_lock(&lock);
-    inside = 1;
     uint64_t sites = cfg.leaks ? report_leaks() : 0;
     static char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
