@@ -123,7 +123,7 @@ $(BUILD)/harness/libbase_allocator.pic.a: harness/base_allocator.c alloc/dmalloc
 
 # The tracker: preloaded ahead of an allocator, it checks and records every call (docs/tracker.md).
 TRACKER_SOURCES := harness/tracker.c harness/tracker_table.c harness/tracker_record.c
-$(BUILD)/harness/tracker.so: $(TRACKER_SOURCES) harness/tracker_table.h harness/tracker_record.h | $(BUILD)/harness
+$(BUILD)/harness/tracker.so: $(TRACKER_SOURCES) harness/tracker.h harness/tracker_table.h harness/tracker_record.h | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -pthread -fPIC -shared -o $@ $(TRACKER_SOURCES) -ldl
 
 # ---- the tools -------------------------------------------------------------------------------

@@ -47,6 +47,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tracker.h"
 #include "tracker_record.h"
 #include "tracker_table.h"
 
@@ -65,6 +66,7 @@ enum fn_id {
     F_USABLE_SIZE,
     F_COUNT
 };
+_Static_assert((int)F_COUNT == (int)HEAPLAB_TRACKER_FUNCTIONS, "tracker.h counts every function");
 static const char *const fn_names[F_COUNT] = {
     "malloc",        "free",     "calloc", "realloc", "posix_memalign",
     "aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size"};
@@ -127,7 +129,7 @@ static tt_table blocks;   /* live blocks */
 static tt_table obtained; /* a slot's ranges from sbrk, brk, mmap and mremap */
 
 static struct {
-    uint64_t calls[F_COUNT];
+    uint64_t calls[F_COUNT]; /* in tracker.h's order */
     uint64_t bytes_requested;
     uint64_t failed;       /* calls that returned no block */
     uint64_t free_unknown; /* frees of blocks never seen (passed on) */
@@ -860,6 +862,33 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...) {
         range_change((uintptr_t)p, (uintptr_t)p + page_round(new_len), 0, 0);
     }
     return p;
+}
+
+/* ---- what a program may ask (tracker.h) ----------------------------------------------------- */
+EXPORT void heaplab_tracker_counts_now(heaplab_tracker_counts *out) {
+    if (!ready()) return;
+    pthread_mutex_lock(&lock);
+    if (libc_mode) {
+        st.since_sample = SAMPLE_EVERY;
+        sample_libc(NULL);
+    }
+    memcpy(out->calls, st.calls, sizeof out->calls);
+    out->bytes_requested = st.bytes_requested;
+    out->failed = st.failed;
+    out->free_unknown = st.free_unknown;
+    out->live_blocks = blocks.count;
+    out->live_bytes = st.live_bytes;
+    out->peak_live_blocks = st.peak_live_blocks;
+    out->peak_live_bytes = st.peak_live_bytes;
+    out->footprint = st.footprint;
+    out->peak_footprint = st.peak_footprint;
+    out->violations = st.violations;
+    pthread_mutex_unlock(&lock);
+}
+
+EXPORT const char *heaplab_tracker_allocator(void) {
+    ready();
+    return allocator_name;
 }
 
 /* ---- at exit ------------------------------------------------------------------------------- */

@@ -40,7 +40,7 @@ def built():
     parent.mkdir(parents=True, exist_ok=True)
     out = Path(tempfile.mkdtemp(dir=parent))
     for src in PROGS.glob("*.c"):
-        subprocess.run(["gcc", "-std=gnu11", "-O0", "-g", "-pthread", *NO_BUILTIN, "-o", out / src.stem, src],
+        subprocess.run(["gcc", "-std=gnu11", "-O0", "-g", "-pthread", *NO_BUILTIN, "-o", out / src.stem, src, "-ldl"],
                        check=True)
     for src in ZOO.glob("*.c"):
         subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", *NO_BUILTIN, "-fPIC", "-shared",
@@ -142,6 +142,17 @@ def test_correct_allocators_have_no_violations(built, alloc):
         done, records = tracked(built / program, alloc=so)
         assert done.returncode == 0, (program, done.stderr)
         assert [r for r in records if r["kind"] == "violation"] == [], program
+
+
+@pytest.mark.parametrize("alloc", [None, "slot"])
+def test_a_program_can_ask_the_tracker(built, alloc):
+    """harness/tracker.h: the counts so far and the allocator under test, found by dlsym."""
+    so = SLOT_SO if alloc else None
+    done, _ = tracked(built / "ask_tracker", alloc=so)
+    assert done.stdout == f"{so or 'libc'}: malloc 2 free 1 requested 300 live 1/200\n"
+    alone = subprocess.run([built / "ask_tracker"], capture_output=True, text=True, check=False,
+                           env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"})
+    assert alone.stdout == "no tracker\n"
 
 
 def test_the_course_alignment_is_the_one_checked(built):
