@@ -144,6 +144,13 @@ def test_correct_allocators_have_no_violations(built, alloc):
         assert [r for r in records if r["kind"] == "violation"] == [], program
 
 
+def test_a_free_of_a_block_never_seen_is_passed_on(built):
+    done, records = tracked(built / "foreign_free")
+    assert done.returncode == 0
+    s = summary(records)
+    assert (s["calls"]["free"], s["free_unknown"], s["violations"]) == (1, 1, 0)
+
+
 @pytest.mark.parametrize("alloc", [None, "slot"])
 def test_a_program_can_ask_the_tracker(built, alloc):
     """harness/tracker.h: the counts so far and the allocator under test, found by dlsym."""
