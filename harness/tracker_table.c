@@ -116,9 +116,19 @@ tt_node *tt_above(const tt_table *t, uintptr_t key) {
 }
 
 tt_node *tt_overlapping(const tt_table *t, uintptr_t lo, uintptr_t hi) {
-    tt_node *below = tt_floor(t, lo);
+    /* One descent finds both neighbours of lo: the greatest node at or below it and the
+       smallest above it. */
+    tt_node *below = NULL, *above = NULL;
+    for (tt_node *n = t->root; n;) {
+        if (n->lo <= lo) {
+            below = n;
+            n = n->right;
+        } else {
+            above = n;
+            n = n->left;
+        }
+    }
     if (below && below->hi > lo) return below;
-    tt_node *above = tt_above(t, lo);
     if (above && above->lo < hi) return above;
     return NULL;
 }
