@@ -9,7 +9,8 @@
  *
  * Each block returned is checked: aligned as required, overlapping no live block, and lying in
  * memory the allocator obtained (its sbrk'd and mmap'd ranges and its own static data; checked
- * for a slot, not for libc, whose system calls are internal and invisible here). A violation
+ * for a slot, not for libc, whose system calls are internal and invisible here); realloc's
+ * result must hold the old block's contents, malloc_usable_size cover the size asked. A violation
  * is written as a record at once; at exit a summary follows, and, when asked, the blocks never
  * freed grouped by allocation site. docs/tracker.md describes the environment and the records.
  *
@@ -663,6 +664,40 @@ EXPORT void free(void *p) {
     FORWARD((next.free(p), 0));
 }
 
+/* A checksum of n bytes, a word at a time: what realloc must carry over. */
+static uint64_t checksum(const void *p, size_t n) {
+    const unsigned char *b = p;
+    uint64_t h = 1469598103934665603ull;
+    size_t i = 0;
+    for (uint64_t w; i + sizeof w <= n; i += sizeof w) {
+        memcpy(&w, b + i, sizeof w);
+        h = (h ^ w) * 1099511628211ull;
+    }
+    for (; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static void realloc_lost_contents(const tt_node *old, void *q, size_t n, size_t kept,
+                                  uintptr_t caller) {
+    pthread_mutex_lock(&lock);
+    inside = 1;
+    char buf[512];
+    text t = {buf, 0, sizeof buf};
+    t_str(&t, "realloc(");
+    t_num(&t, old->lo, 1);
+    t_str(&t, ", ");
+    t_num(&t, n, 0);
+    t_str(&t, ") returned ");
+    t_num(&t, (uintptr_t)q, 1);
+    t_str(&t, " without the first ");
+    t_num(&t, kept, 0);
+    t_str(&t, " bytes of the block of ");
+    t_call(&t, old->fn, old->size, old->align);
+    violation("realloc-copy", buf, F_REALLOC, n, (uintptr_t)q, caller);
+    inside = 0;
+    pthread_mutex_unlock(&lock);
+}
+
 EXPORT void *realloc(void *p, size_t n) {
     if (is_boot(p)) {
         void *q = malloc(n);
@@ -673,7 +708,10 @@ EXPORT void *realloc(void *p, size_t n) {
     if (inside) return next.realloc(p, n);
     tt_node old;
     int known = p && forget_block(-1, p, &old);
+    size_t kept = known ? (old.size < n ? old.size : n) : 0;
+    uint64_t contents = kept ? checksum(p, kept) : 0;
     void *q = FORWARD(next.realloc(p, n));
+    if (q && kept && checksum(q, kept) != contents) realloc_lost_contents(&old, q, n, kept, CALLER);
     if (!q && p && n && known) {
         /* Not resized: the block is still live, as it was. */
         pthread_mutex_lock(&lock);

@@ -118,6 +118,8 @@ def test_summary_counts_every_call_exactly(built, alloc):
     ("misaligned", "misaligned", r"malloc\(24\) returned 0x[0-9a-f]*8, 8-byte aligned; 16 required"),
     ("usable_short", "usable-size",
      r"malloc_usable_size\(0x[0-9a-f]+\) returned 23, less than the block's malloc\(24\)"),
+    ("realloc_half", "realloc-copy",
+     r"realloc\(0x[0-9a-f]+, 80\) returned 0x[0-9a-f]+ without the first 40 bytes of the block of malloc\(40\)"),
 ])
 def test_each_violation_is_named(built, zoo, kind, pattern):
     done, records = tracked(built / "violations", alloc=built / f"{zoo}.so")

@@ -1,8 +1,9 @@
 /* bump.h - the allocator the tracker zoo's broken members share: a bump pointer in a 16 MiB
  * arena obtained from sbrk, each block after a 16-byte header holding its size, nothing ever
  * reused. Each member defines BUMP_ADVANCE (how far the pointer moves past a block),
- * BUMP_PAYLOAD (where in its slot the payload starts) and BUMP_USABLE (what
- * malloc_usable_size says), so that exactly one thing about it is wrong.
+ * BUMP_PAYLOAD (where in its slot the payload starts), BUMP_USABLE (what
+ * malloc_usable_size says) and BUMP_COPY (how many bytes realloc copies), so that exactly one
+ * thing about it is wrong.
  */
 #ifndef TRACKER_ZOO_BUMP_H
 #define TRACKER_ZOO_BUMP_H
@@ -70,7 +71,7 @@ void *calloc(size_t count, size_t size) {
 
 void *realloc(void *p, size_t size) {
     void *q = malloc(size);
-    if (p && q) memcpy(q, p, block_size(p) < size ? block_size(p) : size);
+    if (p && q) memcpy(q, p, BUMP_COPY(block_size(p) < size ? block_size(p) : size));
     return q;
 }
 

@@ -3,4 +3,5 @@
 #define BUMP_ADVANCE(size) (HEADER + round16(size) + 16)
 #define BUMP_PAYLOAD       8
 #define BUMP_USABLE(size)  (size)
+#define BUMP_COPY(n)       (n)
 #include "bump.h"

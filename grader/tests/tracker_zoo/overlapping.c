@@ -3,4 +3,5 @@
 #define BUMP_ADVANCE(size) HEADER
 #define BUMP_PAYLOAD       0
 #define BUMP_USABLE(size)  (size)
+#define BUMP_COPY(n)       (n)
 #include "bump.h"

@@ -3,4 +3,5 @@
 #define BUMP_ADVANCE(size) (HEADER + round16(size))
 #define BUMP_PAYLOAD       0
 #define BUMP_USABLE(size)  ((size)-1)
+#define BUMP_COPY(n)       (n)
 #include "bump.h"
