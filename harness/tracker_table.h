@@ -1,7 +1,8 @@
 /* tracker_table.h - the tracker's address-ordered tables: live blocks and obtained ranges.
  *
- * A table holds disjoint or overlapping intervals [lo, hi) keyed by lo, in a treap whose nodes
- * come from mmap: the tracker sits in front of the allocator it watches, so its own memory
+ * A table holds intervals [lo, hi) keyed by lo, in a treap (for the neighbours of an address)
+ * with a hash index (to find a block by its address in one probe, as every free does), whose
+ * memory comes from mmap: the tracker sits in front of the allocator it watches, so its own memory
  * never comes from malloc. The same table serves the live blocks (one node per block, with
  * what the tracker knows about the call that made it) and the memory the allocator obtained
  * from the system (disjoint ranges, merged when adjacent). Not thread-safe: the tracker holds
@@ -20,7 +21,7 @@ typedef struct tt_node {
     uint32_t prio;    /* treap heap order: a hash of lo */
     uint32_t align;   /* the alignment asked for (aligned family), else 0 */
     uint8_t fn;       /* the function that made the block */
-    struct tt_node *left, *right;
+    struct tt_node *left, *right, *parent;
 } tt_node;
 
 typedef struct tt_table {
@@ -29,9 +30,11 @@ typedef struct tt_table {
     char *chunk, *chunk_end; /* the mmap'd chunk nodes are carved from */
     size_t count;            /* nodes in the table */
     uintptr_t total;         /* sum of hi - lo over the nodes */
+    tt_node **index;         /* open addressing on lo, linear probing; NULL is empty */
+    size_t index_cap;        /* a power of two, at least twice count */
 } tt_table;
 
-/* Inserts a copy of *n (its lo, hi and fields; left, right and prio are set here). Returns the
+/* Inserts a copy of *n (its lo, hi and fields; the links and prio are set here). Returns the
    table's node, or NULL when no memory could be mapped. The caller keeps the keys unique. */
 tt_node *tt_insert(tt_table *t, const tt_node *n);
 /* The node with lo equal to `lo`, or NULL. */

@@ -78,7 +78,17 @@ static void collect(const tt_node *n, void *arg) {
     *(*cursor)++ = n->lo;
 }
 
-/* Random inserts and removes against a plain array: the table always holds the same set. */
+/* The treap's invariants below n: keys in order, priorities heap-ordered, parents right. */
+static size_t check_subtree(const tt_node *n, const tt_node *parent, uintptr_t lo, uintptr_t hi) {
+    if (!n) return 0;
+    ck_assert_ptr_eq(n->parent, parent);
+    ck_assert(n->lo >= lo && n->lo < hi);
+    if (parent) ck_assert_uint_le(n->prio, parent->prio);
+    return 1 + check_subtree(n->left, n, lo, n->lo) + check_subtree(n->right, n, n->lo + 1, hi);
+}
+
+/* Random inserts and removes against a plain array: the table always holds the same set, and
+   finds each member by its address (through the hash index, whose deletions move entries). */
 START_TEST(matches_a_plain_set_under_churn) {
     enum { SLOTS = 1024, STEPS = 20000 };
     static unsigned char live[SLOTS];
@@ -104,6 +114,14 @@ START_TEST(matches_a_plain_set_under_churn) {
         }
     }
     ck_assert_uint_eq(t.count, count);
+    ck_assert_uint_eq(check_subtree(t.root, NULL, 0, UINTPTR_MAX), count);
+    for (unsigned i = 0; i < SLOTS; i++) {
+        tt_node *n = tt_find(&t, 0x10000 + (uintptr_t)i * 64);
+        if (live[i])
+            ck_assert(n && n->lo == 0x10000 + (uintptr_t)i * 64);
+        else
+            ck_assert_ptr_null(n);
+    }
     uintptr_t *cursor = seen;
     tt_walk(&t, collect, &cursor);
     ck_assert_uint_eq((size_t)(cursor - seen), count);
