@@ -71,15 +71,15 @@ PRELOAD_TESTS := $(PRELOAD_NAMES:%=$(TEST_BUILD)/%)
 STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT_TESTS)/%)
 
 HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
-           $(BUILD)/harness/libbase_allocator.pic.a
+           $(BUILD)/harness/libbase_allocator.pic.a $(BUILD)/harness/tracker.so
 
-.PHONY: all test grade-all shared-tests check units deps deps-check alloc-exists harness slot tests gdb valgrind clean \
-        format lint image ubsan autograder-zip
+.PHONY: all test grade-all shared-tests check units deps deps-check alloc-exists harness slot tests tools gdb valgrind \
+        clean format lint image ubsan autograder-zip
 .DELETE_ON_ERROR:
 # Test objects are intermediate files, but rebuilding them on every run wastes minutes.
 .SECONDARY:
 
-all: harness slot tests
+all: harness slot tests tools
 
 # ---- dependencies ----------------------------------------------------------------------------
 # Grading needs pytest and the programs the real-program tests run; the project's own tests
@@ -128,6 +128,23 @@ $(BUILD)/harness/base_allocator.o: harness/base_allocator.c alloc/dmalloc.h | $(
 $(BUILD)/harness/libbase_allocator.pic.a: harness/base_allocator.c alloc/dmalloc.h | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -pthread -fPIC -c -o $(@:.a=.o) $<
 	@rm -f $@ && ar rcs $@ $(@:.a=.o)
+
+# The tracker: preloaded ahead of an allocator, it checks and records every call (docs/tracker.md).
+TRACKER_SOURCES := harness/tracker.c harness/tracker_table.c harness/tracker_record.c
+$(BUILD)/harness/tracker.so: $(TRACKER_SOURCES) harness/tracker.h harness/tracker_table.h harness/tracker_record.h | $(BUILD)/harness
+	$(CC) $(CFLAGS_STRICT) -pthread -fPIC -shared -o $@ $(TRACKER_SOURCES) -ldl
+
+# ---- the tools -------------------------------------------------------------------------------
+# mreplace, mstats and leakcheck (README): a program on the slot's allocator, its allocation
+# statistics beside libc's, its leaks. They find the tracker and the slot from their own path.
+TOOLS        := $(BUILD)/bin/mreplace $(BUILD)/bin/mstats $(BUILD)/bin/leakcheck
+TOOL_SOURCES := harness/tools/launch.c harness/tools/records.c harness/tools/symbolize.c
+TOOL_HEADERS := $(TOOL_SOURCES:.c=.h)
+tools: $(TOOLS) $(BUILD)/harness/tracker.so
+
+$(BUILD)/bin/%: harness/tools/%.c $(TOOL_SOURCES) $(TOOL_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_STRICT) -Iharness/tools -o $@ $< $(TOOL_SOURCES)
 
 # ---- the slot --------------------------------------------------------------------------------
 # A slot that does not compile is graded, not crashed on: the compiler's messages go to
@@ -348,12 +365,16 @@ record-trace: $(BUILD)/bin/trace_recorder.so
 # address and undefined-behaviour sanitizers (the runner they drive is sanitized too).
 CHECK_LIBS  = $$(pkg-config --cflags --libs check)
 SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UNITS       := check_runner check_test_runtime check_base_allocator
+UNITS       := check_runner check_test_runtime check_base_allocator check_tracker
 
 $(BUILD)/harness/check_%: harness/tests/check_%.c $(BUILD)/harness/test_runtime.o | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -pthread -Iharness -o $@ $^ $(CHECK_LIBS) -Wl,--wrap=main
 $(BUILD)/harness/check_base_allocator: $(BUILD)/harness/base_allocator.o
 $(BUILD)/sanitize/check_base_allocator: harness/base_allocator.c alloc/dmalloc.h
+# The tracker's tables and records; the interposer itself cannot run under ASan (it replaces
+# malloc), so grader/tests/test_tools.py tests it.
+$(BUILD)/harness/check_tracker $(BUILD)/sanitize/check_tracker: harness/tracker_table.c harness/tracker_record.c
+$(BUILD)/sanitize/check_tracker: harness/tracker_table.h harness/tracker_record.h
 
 $(BUILD)/sanitize/runner: harness/runner.c
 	@mkdir -p $(@D)
@@ -387,8 +408,10 @@ ubsan:
 
 # The project's own C under both compilers; everything in its clang-format style.
 C_SOURCES  := harness/*.c harness/*.h harness/tests/*.c harness/bench/*.c harness/bench/*.h \
+              harness/tools/*.c harness/tools/*.h \
               alloc/*.c alloc/*.h alloc/handout/* testcases/*.c \
-              grader/tests/zoo/*.c grader/tests/zoo/*.h grader/tests/cheats/*.c grader/tests/perf_zoo/*.c
+              grader/tests/zoo/*.c grader/tests/zoo/*.h grader/tests/cheats/*.c grader/tests/perf_zoo/*.c \
+              grader/tests/tracker_zoo/*.c grader/tests/tracker_zoo/*.h grader/tests/tracker_progs/*.c
 # The zoo's members too (all but the one that must not compile): each is the reference plus
 # one bug, and a warning there is a second, unintended one; and the cheats, each one trick.
 ZOO_SOURCES := $(filter-out %/does_not_compile.c,$(wildcard grader/tests/zoo/*.c grader/tests/cheats/*.c \
@@ -396,8 +419,11 @@ ZOO_SOURCES := $(filter-out %/does_not_compile.c,$(wildcard grader/tests/zoo/*.c
 lint:
 	@for cc in gcc clang; do \
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c harness/base_allocator.c \
-	    harness/trace_driver.c harness/trace_recorder.c alloc/alloc.c alloc/dmalloc.c || exit 1; \
+	    harness/trace_driver.c harness/trace_recorder.c $(TRACKER_SOURCES) alloc/alloc.c alloc/dmalloc.c || exit 1; \
 	  $$cc $(CFLAGS_STRICT) -DHL_SLOT -fsyntax-only harness/trace_driver.c || exit 1; \
+	  $$cc $(CFLAGS_STRICT) -fsyntax-only -Iharness/tools harness/tools/*.c || exit 1; \
+	  for z in grader/tests/tracker_zoo/*.c grader/tests/tracker_progs/*.c; do \
+	    $$cc $(CFLAGS_STRICT) -pthread -fsyntax-only $$z || exit 1; done; \
 	  for t in $(TEST_SOURCES); do $$cc $(TEST_CFLAGS) -Werror -fsyntax-only $$t || exit 1; done; \
 	  for z in $(ZOO_SOURCES); do $$cc $(CFLAGS_STRICT) -Ialloc -fsyntax-only $$z || exit 1; done; \
 	done
