@@ -271,13 +271,14 @@ alloc-exists:
 	@mkdir -p $(SLOT_TESTS)
 
 # One test under a debugger, in its own mode (the static build when it has one), from a fresh
-# directory as under the grader.
+# directory as under the grader, with the alignment the grading asked for (ALIGN=).
 gdb valgrind: deps-check alloc-exists
 	@test -n "$(T)" || { echo "usage: make $@ T=NUMBER" >&2; exit 2; }
 	@$(MAKE) --no-print-directory harness
 	@$(MAKE) --no-print-directory -k -j$(J) slot tests 2>$(SLOT)/build.log || true
 	@cmd=$$($(PYTHON) -m grader.testcase $@ $(TESTCASES) '$(T)' $(SLOT) $(BUILD)) || exit 2; \
-	  cd "$$(mktemp -d)" && echo "$$cmd" && eval "exec $$cmd"
+	  cd "$$(mktemp -d)" && echo "$(if $(ALIGN),HEAPLAB_ALIGN=$(ALIGN) )$$cmd" && \
+	  $(if $(ALIGN),export HEAPLAB_ALIGN=$(ALIGN) &&) eval "exec $$cmd"
 
 # ---- benchmarks ------------------------------------------------------------------------------
 # The workloads of harness/bench/workloads.c under the slot's alloc.so, glibc, jemalloc,

@@ -33,7 +33,7 @@ def course(scratch):
 
 def make_grade_all(submissions, scratch, cases, *extra):
     return ["make", "-s", "--no-print-directory", "grade-all", f"SUBMISSIONS={submissions}",
-            f"OUT={scratch / 'out'}", f"BUILD={scratch / 'build'}", f"TESTCASES={cases}", *extra]
+            f"OUT={scratch / 'out'}", f"BUILD={scratch / 'build'}", f"TESTCASES={cases}", "RUBRIC=full", *extra]
 
 
 def gradebook(out):
@@ -104,7 +104,7 @@ def test_an_interrupted_class_resumes_without_regrading_anyone(scratch):
         (class_ / f"{s}.c").write_text(f"/* {s} */\n" + (ROOT / "alloc" / "alloc.c").read_text())
     out = scratch / "out"
     argv = [sys.executable, "-m", "grader.batch", str(class_), "--out", str(out), "--jobs", "1",
-            f"BUILD={scratch / 'build'}", f"TESTCASES={cases}", "T=1,2"]
+            f"BUILD={scratch / 'build'}", f"TESTCASES={cases}", "T=1,2", "RUBRIC=full"]
 
     def run_until(records, sig):
         """Start the batch, and once `records` students are graded send it `sig`."""
