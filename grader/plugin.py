@@ -67,7 +67,8 @@ def pytest_addoption(parser):
     )
     group.addoption(
         "--run-as", default=runner.UNPRIVILEGED_USER, metavar="USER",
-        help="when root, run test programs as this user (default: nobody; empty: stay root)",
+        help="when root, run each test program as a user of its own, named after this one (default: nobody; "
+        "empty: stay root)",
     )
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 from grader import alignment
 from grader.box import ALLOC_SO, PROGRAM, seen_outside
 
-# When the grader runs as root, tests run as this user, so untrusted code never holds root.
+# When the grader runs as root, each test runs as a user of its own in this user's group, named
+# after it (the runner's --user), so untrusted code never holds root nor shares a user with
+# another test.
 UNPRIVILEGED_USER = "nobody"
 
 

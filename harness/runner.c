@@ -39,6 +39,15 @@
    order. Where neither kind of namespace can be made, the test runs unboxed, the binds'
    paths in its environment name their sources, and the result says so (`isolation`).
 
+   The test's user (--user NAME, when the runner is root): a user id of the test's own,
+   TEST_UID_BASE plus the runner's pid, in NAME's primary group and no other, which owns the
+   fresh work dir and traps. Tests running at the same time thus never share a user: one's
+   processes count nothing against another's RLIMIT_NPROC, and cannot signal or trace another's
+   (the PID namespace of the box hides them as well). In the box, /etc/passwd is the host's with
+   NAME's entry giving that id, the group and the work dir as home, so getpwuid() finds the
+   test's user; unboxed, the id has no entry. Not root, --user is ignored and the test runs as
+   the caller.
+
    Result: one JSON object on one line, the runner's facts about the run (how the leader
    ended, its times and limits, its output and notes), never a verdict: docs/results.md
    describes each key, and grader/verdict.py decides the verdict from them.
@@ -90,6 +99,11 @@ enum { EXIT_INTERNAL = 1, EXIT_USAGE = 2, EXIT_ON_SIGNAL = 128 };
 #define MAX_MEGABYTES      (1ULL << 40)
 #define MIB                (1024ULL * 1024)
 
+/* Where the tests' own user ids start: each is this plus its runner's pid (at most 2^22), so
+   runners at the same time never share one. Between the container ranges and the foreign ids
+   of systemd's table (systemd.io/UIDS-GIDS), where no user of a distribution is. */
+#define TEST_UID_BASE 0x70000000U
+
 /* Every option, once: its name, its argument and what it does, for getopt_long and --help. */
 #define RUNNER_OPTIONS(X)                                                                          \
     X(NAME, "name", "NAME", "name recorded in the result (default: PROGRAM's basename)")           \
@@ -105,7 +119,8 @@ enum { EXIT_INTERNAL = 1, EXIT_USAGE = 2, EXIT_ON_SIGNAL = 128 };
     X(ENV, "env", "NAME=VALUE", "set in the test's environment (repeatable)")                      \
     X(UNSETENV, "unsetenv", "NAME", "remove from the test's environment (repeatable)")             \
     X(USER, "user", "NAME",                                                                        \
-      "when the runner is root, run the test as NAME (initgroups, setgid, setuid)")                \
+      "when the runner is root, run the test under a user id of its own, in NAME's group and "     \
+      "named NAME in the box")                                                                     \
     X(WORKDIR, "workdir", "DIR",                                                                   \
       "run the test in DIR (default: a fresh directory under $TMPDIR, removed after)")             \
     X(BOX, "box", "", "run the test in a box of namespaces (see \"The box\" below)")               \
@@ -570,6 +585,7 @@ struct child_plan {
     const char *user; /* NULL: keep the runner's identity */
     uid_t uid;
     gid_t gid;
+    char *passwd; /* the box's /etc/passwd when the test has a user of its own, else NULL */
     struct limit limits[MAX_LIMITS];
     size_t n_limits;
     bool box;
@@ -803,6 +819,24 @@ static void stage_system(const struct child_plan *p) {
     free(tmp_options);
 }
 
+/* The test's user in the box's /etc/passwd: a file written on a tmpfs of its own, bound over the
+   host's, and the tmpfs detached, so that only the bind shows it. (Unlinked from the root's
+   tmpfs instead, it would keep that from being made read-only.) */
+static void stage_passwd(const struct child_plan *p) {
+    static const char dir[] = STAGE "/passwd", written[] = STAGE "/passwd/passwd";
+    size_t len = strlen(p->passwd);
+    char *options = xasprintf("mode=0755,size=%zuk", len / 1024 + 4);
+    make_dirs(p, dir);
+    mount_tmpfs(p, dir, options);
+    free(options);
+    int fd = open(written, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, p->passwd, len) != (ssize_t)len || close(fd) != 0)
+        report_child_error(p, "passwd in the box");
+    bind_in_box(p, written, "/etc/passwd", false, false);
+    if (umount2(dir, MNT_DETACH) != 0 || rmdir(dir) != 0)
+        report_child_error(p, "passwd in the box");
+}
+
 /* The box's first process (PID 1 of its PID namespace): mounts the namespace's proc, starts
    the test, and when the test ends hands its wait status to the runner's child through the
    shared report, and exits, which kills whatever the test left in the namespace. It is not
@@ -892,6 +926,7 @@ static bool enter_box(const struct child_plan *p) {
         if (!open_source(p->trap_dirs[i], &binds[o->n_binds + i])) report_child_error(p, "trap");
     mount_tmpfs(p, STAGE, "mode=0755,size=1m");
     stage_system(p);
+    if (p->passwd != NULL) stage_passwd(p);
     for (size_t i = 0; i < o->n_hides; i++) {
         char *at = staged(o->hides[i]);
         struct stat st;
@@ -974,7 +1009,7 @@ static void edit_environment(const struct child_plan *p, bool boxed) {
 
 static void drop_privileges(const struct child_plan *p) {
     if (p->user == NULL) return;
-    if (initgroups(p->user, p->gid) != 0) report_child_error(p, "initgroups");
+    if (setgroups(0, NULL) != 0) report_child_error(p, "setgroups");
     if (setgid(p->gid) != 0) report_child_error(p, "setgid");
     if (setuid(p->uid) != 0) report_child_error(p, "setuid");
 }
@@ -1040,7 +1075,8 @@ static char *exec_path_of(const char *program) {
     return path;
 }
 
-/* Who the test runs as. --user is honoured only when the runner is root. */
+/* Who the test runs as: with --user, when the runner is root, a user of its own (see "The
+   test's user" at the top). */
 static void plan_identity(const struct options *o, struct child_plan *p) {
     p->uid = getuid();
     p->gid = getgid();
@@ -1048,8 +1084,28 @@ static void plan_identity(const struct options *o, struct child_plan *p) {
     struct passwd *pw = getpwnam(o->user);
     if (pw == NULL) usage_error("--user: no such user: '%s'", o->user);
     p->user = o->user;
-    p->uid = pw->pw_uid;
+    p->uid = TEST_UID_BASE + (uid_t)getpid();
     p->gid = pw->pw_gid;
+}
+
+/* The host's /etc/passwd with the test's user in place of its NAME's entry, its home the work
+   dir, as HOME is. */
+static char *passwd_of_box(const struct child_plan *p) {
+    char *text;
+    size_t len, size = 0, name_len = strlen(p->user);
+    FILE *out = open_memstream(&text, &len), *in = fopen("/etc/passwd", "r");
+    if (out == NULL) die("open_memstream");
+    char *line = NULL;
+    ssize_t n;
+    while (in != NULL && (n = getline(&line, &size, in)) > 0)
+        if (strncmp(line, p->user, name_len) != 0 || line[name_len] != ':')
+            fprintf(out, "%s%s", line, line[n - 1] == '\n' ? "" : "\n");
+    fprintf(out, "%s:x:%u:%u:heaplab test:%s:/usr/sbin/nologin\n", p->user, (unsigned)p->uid,
+            (unsigned)p->gid, p->workdir);
+    free(line);
+    if (in != NULL) fclose(in);
+    if (fclose(out) != 0) die("open_memstream");
+    return text;
 }
 
 /* ---- capture ------------------------------------------------------------------------------- */
@@ -1551,6 +1607,7 @@ int main(int argc, char **argv) {
         mmap(NULL, sizeof *plan.report, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (plan.report == MAP_FAILED) die("mmap");
     plan.exec_path = exec_path_of(o.argv[0]);
+    if (plan.user != NULL && o.box) plan.passwd = passwd_of_box(&plan);
     plan.n_limits = plan_limits(&o, plan.uid, plan.limits);
 
     struct result r = {.output = {.limit = o.max_output, .ring_size = o.max_output / 16}};
@@ -1569,6 +1626,7 @@ int main(int argc, char **argv) {
     munmap(plan.report, sizeof *plan.report);
     free(plan.trap_dirs);
     free(plan.exec_path);
+    free(plan.passwd);
     free(o.workdir);
     free(o.env_edits);
     free(o.binds);

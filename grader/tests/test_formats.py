@@ -48,7 +48,7 @@ def check_prairielearn(results, gradescope):
 def graded():
     """A suite of six on the reference, under a rubric hiding tests 3 and 6 and the stress category,
     with every format; graded once for the tests of this module (in the build tree, as the
-    `scratch` fixture's directories are, for test programs running as nobody)."""
+    `scratch` fixture's directories are, for test programs running as users of their own)."""
     scratch = ROOT / "build" / "selftest" / f"formats-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)

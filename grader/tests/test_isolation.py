@@ -4,10 +4,13 @@ and the shortcuts they try are caught and named."""
 
 import json
 import os
+import re
+import select
 import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -91,11 +94,20 @@ int main(int argc, char **argv) {
 //! argv[0] hides it, exe hides it, parent hides it, environment hides it
 '''
 
+# Tests run as users of their own, one per test (the runner's --user): never as root,
+# nor as the nobody id that tests running at the same time would share; the box's /etc/passwd
+# names the user, for programs that look it up (git, perl).
 UID = r'''
+#include <pwd.h>
 #include <stdio.h>
 #include <unistd.h>
-int main(void) { printf("uid %d\n", (int)getuid()); return 0; }
-//! uid 65534
+int main(void) {
+    struct passwd *pw = getpwuid(getuid());
+    printf("user %s, %s\n", pw ? pw->pw_name : "unnamed",
+           getuid() == 0 ? "root" : getuid() == 65534 ? "the id of nobody" : "an id of its own");
+    return 0;
+}
+//! user nobody, an id of its own
 '''
 
 
@@ -203,3 +215,114 @@ def test_an_unboxed_run_is_a_warning_at_the_top():
     assert line.startswith("WARNING: test programs ran UNBOXED") and "Operation not permitted" in line
     assert box.header([{"isolation": "namespaces"}], "nobody")[0].startswith("ISOLATION: namespaces")
     assert box.header([], "nobody") == []
+
+
+# Two tests at once, both as --user nobody: the fork bomb waits until the other test has started
+# (so the other's process limit is already set), forks until its own limit stops it and tells the
+# other through a FIFO, then holds its processes until the other is done. The other must still
+# fork 50 children: with the user's processes counted machine-wide, the bomb would take them.
+FORKS_50 = """
+import os, time
+open("/sync/started", "w").close()
+held = open("/sync/full").read()
+forked = 0
+try:
+    for _ in range(50):
+        if os.fork() == 0:
+            time.sleep(30)
+            os._exit(0)
+        forked += 1
+except OSError as e:
+    print(e)
+open("/sync/done", "w").close()
+print(f"the bomb held {held}, forked {forked} of 50")
+"""
+
+FORK_BOMB = """
+import os, time
+held = 0
+try:
+    while True:
+        if os.fork() == 0:
+            time.sleep(30)
+            os._exit(0)
+        held += 1
+except OSError:
+    pass
+with open("/sync/full", "w") as f:
+    f.write(str(held))
+open("/sync/done").read()
+"""
+
+
+def start_runner(out, *args, script):
+    return subprocess.Popen([str(RUNNER), "--out", str(out), "--user", "nobody", "--timeout", "20", *args,
+                             "--", "/usr/bin/python3", "-c", script], stderr=subprocess.PIPE, text=True)
+
+
+def finish(runner, out):
+    _, errors = runner.communicate(timeout=30)
+    assert runner.returncode == 0, errors
+    return json.loads(out.read_text())
+
+
+def wait_readable(fd, what):
+    ready, _, _ = select.select([fd], [], [], 20)
+    assert ready, f"{what} never came"
+
+
+@as_root
+def test_a_fork_bomb_takes_no_process_from_a_concurrent_test(scratch):
+    for fifo in ("started", "full", "done"):
+        os.mkfifo(scratch / fifo)
+        (scratch / fifo).chmod(0o666)
+    sync = ["--box", "--bind", f"/sync={scratch}"]
+    started = os.open(scratch / "started", os.O_RDONLY | os.O_NONBLOCK)
+    other = start_runner(scratch / "other.json", *sync, "--nproc", "60", script=FORKS_50)
+    wait_readable(started, "the other test's start")
+    os.close(started)
+    bomb = start_runner(scratch / "bomb.json", *sync, "--nproc", "60", script=FORK_BOMB)
+    result = finish(other, scratch / "other.json")
+    finish(bomb, scratch / "bomb.json")
+    held, forked = re.fullmatch(r"the bomb held (\d+), forked (\d+) of 50", result["output"].splitlines()[-1]).groups()
+    assert int(held) >= 50 and forked == "50", result["output"]
+
+
+def descendants(pid):
+    children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+    return children + [d for c in children for d in descendants(c)]
+
+
+# Unboxed, only the user id keeps one test's signals from another's processes; boxed, the PID
+# namespace hides them too.
+@as_root
+@pytest.mark.parametrize("boxed", [False, True], ids=["unboxed", "boxed"])
+def test_a_test_cannot_kill_a_concurrent_one(scratch, boxed):
+    os.mkfifo(scratch / "done")
+    (scratch / "done").chmod(0o666)
+    done = "/sync/done" if boxed else str(scratch / "done")
+    box_args = ["--box", "--bind", f"/sync={scratch}"] if boxed else []
+    victim = start_runner(scratch / "victim.json", *box_args, script=f"open({done!r}).read(); print('survived')")
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            writer = os.open(scratch / "done", os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError:  # ENXIO until the victim opens it
+            assert time.monotonic() < deadline, "the victim never started"
+            time.sleep(0.01)
+    pids = descendants(victim.pid)
+    killer = start_runner(scratch / "killer.json", *box_args, script=f"""
+import os, signal
+for pid in {pids}:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        print("killed", pid)
+    except OSError:
+        pass
+""")
+    assert finish(killer, scratch / "killer.json")["output"] == ""
+    os.write(writer, b"end")
+    os.close(writer)
+    result = finish(victim, scratch / "victim.json")
+    assert (result["status"], result["output"]) == ("exited", "survived\n")

@@ -616,17 +616,37 @@ START_TEST(test_workdir_option_used_and_kept) {
 }
 END_TEST
 
+/* As root, the test's user is an id of its own, 0x70000000 plus the runner's pid (unboxed, the
+   test's parent), in nobody's group alone, and owns the work dir. Not root, --user is ignored. */
 START_TEST(test_user_option) {
-    struct run r = RUN_SH("id -u; stat -c %u .", "--user", "nobody");
+    struct run r =
+        RUN_SH("echo $(id -u) $(stat -c %u .) $PPID $(id -g); id -G", "--user", "nobody");
+    unsigned uid, owner, parent, gid;
+    char groups[32];
+    const char *output = strstr(r.json, "\"output\": \"");
+    ck_assert_ptr_nonnull(output);
+    ck_assert_int_eq(sscanf(output, "\"output\": \"%u %u %u %u\\n%31[0-9 ]\\n", &uid, &owner,
+                            &parent, &gid, groups),
+                     5);
+    ck_assert_uint_eq(owner, uid);
     if (geteuid() == 0) {
-        ck_assert_has(r.json, "\"output\": \"65534\\n65534\\n\"");
+        ck_assert_uint_eq(uid, 0x70000000U + parent);
+        ck_assert_uint_eq(gid, 65534);
+        ck_assert_str_eq(groups, "65534");
     } else {
-        /* Not root: --user is ignored. */
-        char expected[64];
-        snprintf(expected, sizeof expected, "\"output\": \"%d\\n%d\\n\"", (int)getuid(),
-                 (int)getuid());
-        ck_assert_has(r.json, expected);
+        ck_assert_uint_eq(uid, getuid());
     }
+}
+END_TEST
+
+/* In the box, /etc/passwd names the test's own id as the --user, with the work dir as home, for
+   programs that look the user up (git, perl). */
+START_TEST(test_user_in_the_box) {
+    if (geteuid() != 0) return; /* not root, --user is ignored */
+    struct run r = RUN_SH("id -un; [ \"$(getent passwd $(id -u) | cut -d: -f6)\" = \"$HOME\" ] && "
+                          "echo home; grep -c ^nobody: /etc/passwd",
+                          "--box", "--user", "nobody");
+    ck_assert_has(r.json, "\"output\": \"nobody\\nhome\\n1\\n\"");
 }
 END_TEST
 
@@ -758,6 +778,7 @@ static Suite *runner_suite(void) {
     tcase_add_test(isolation, test_fresh_work_dir_is_home_and_tmpdir_and_removed);
     tcase_add_test(isolation, test_workdir_option_used_and_kept);
     tcase_add_test(isolation, test_user_option);
+    tcase_add_test(isolation, test_user_in_the_box);
     tcase_add_test(isolation, test_box_option);
 
     tcase_add_test(exits, test_stop_signal_kills_test_without_result);
