@@ -199,6 +199,8 @@ def judge(test, result, budget_cut=None):
         return _before_main(test, result)
     if status == "timeout":
         return _timeout(test, result)
+    if status == "process-limit":
+        return Verdict(CRASHED, f"{result['message']}: a fork bomb, or processes or threads that never end")
     if status == "output-limit":
         # The runner reads on past the limit and stops only a flood (docs/results.md).
         killed = "; killed" if result.get("killed") else ""

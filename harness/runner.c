@@ -1192,9 +1192,9 @@ static bool read_output(int fd, struct capture *c) {
 
 /* ---- running ------------------------------------------------------------------------------- */
 
-enum status { EXITED, SIGNALED, TIMEOUT, OUTPUT_LIMIT, EXEC_FAILED };
-static const char *const status_names[] = {"exited", "signaled", "timeout", "output-limit",
-                                           "exec-failed"};
+enum status { EXITED, SIGNALED, TIMEOUT, OUTPUT_LIMIT, EXEC_FAILED, PROCESS_LIMIT };
+static const char *const status_names[] = {"exited",       "signaled",    "timeout",
+                                           "output-limit", "exec-failed", "process-limit"};
 
 enum { MAX_RUNNING = 16, MAX_NOTES = 256 * 1024 };
 
@@ -1219,7 +1219,11 @@ struct result {
 };
 
 /* Why the runner stopped watching the test. */
-enum ending { LEADER_EXITED, DEADLINE, OUTPUT_EXCEEDED, STOPPED };
+enum ending { LEADER_EXITED, DEADLINE, OUTPUT_EXCEEDED, PROCESSES_EXCEEDED, STOPPED };
+
+/* How often the runner counts a test's processes: a fork bomb held at its process limit still
+   spins in every process it has, and would starve the tests that run beside it. */
+#define PROCESS_CHECK_INTERVAL 0.1
 
 /* Whether the leader has exited, without reaping it: its pid, which is also the process
    group's id, stays reserved until the group is killed. Other children that exited (orphans
@@ -1242,16 +1246,20 @@ static struct timespec timespec_of(double seconds) {
     return t;
 }
 
-/* Captures output until the leader exits, the deadline passes, the output exceeds its cap or
+/* Captures output until the leader exits, the deadline passes, the output exceeds its cap, the
+   test's own user (`own_uid`, when the test has one: 0 otherwise) reaches its process limit, or
    the runner is told to stop, whichever comes first. */
-static enum ending watch_test(pid_t leader, int output_fd, double deadline, struct capture *c) {
+static enum ending watch_test(pid_t leader, int output_fd, double deadline, struct capture *c,
+                              uid_t own_uid, rlim_t nproc) {
     struct pollfd output = {.fd = output_fd, .events = POLLIN};
     for (;;) {
         if (stop_signal) return STOPPED;
         if (leader_exited(leader)) return LEADER_EXITED;
+        if (own_uid != 0 && count_tasks_of(own_uid) >= nproc) return PROCESSES_EXCEEDED;
         double left = deadline - now();
         if (left <= 0) return DEADLINE;
-        struct timespec timeout = timespec_of(left);
+        struct timespec timeout = timespec_of(
+            own_uid != 0 && left > PROCESS_CHECK_INTERVAL ? PROCESS_CHECK_INTERVAL : left);
         int ready = ppoll(&output, 1, &timeout, &wait_mask);
         if (ready < 0 && errno != EINTR) die("ppoll");
         if (ready <= 0) continue;
@@ -1275,8 +1283,13 @@ static char *format_seconds(double seconds) {
 /* The status, in order of precedence: the runner's own kills first, then how the leader
    ended. Verdicts are the grader's (grader/verdict.py), from these facts. */
 static void decide(struct result *r, enum ending ending, int wait_status, const struct options *o) {
-    r->killed = ending == DEADLINE || ending == OUTPUT_EXCEEDED;
-    if (ending == DEADLINE) {
+    r->killed = ending == DEADLINE || ending == OUTPUT_EXCEEDED || ending == PROCESSES_EXCEEDED;
+    if (ending == PROCESSES_EXCEEDED) {
+        r->status = PROCESS_LIMIT;
+        r->message = xasprintf("reached its process limit (%llu processes and threads); process "
+                               "group killed",
+                               o->nproc);
+    } else if (ending == DEADLINE) {
         char *seconds = format_seconds(o->timeout);
         r->status = TIMEOUT;
         r->message = xasprintf("timed out after %s s (wall clock); process group killed", seconds);
@@ -1406,8 +1419,9 @@ static void run_test(const struct options *o, struct child_plan *plan, struct re
     struct child_error e;
     bool failed = child_failed_to_start(error[0], &e);
     close(error[0]);
-    enum ending ending =
-        failed ? LEADER_EXITED : watch_test(pid, output[0], start + o->timeout, &r->output);
+    enum ending ending = failed ? LEADER_EXITED
+                                : watch_test(pid, output[0], start + o->timeout, &r->output,
+                                             plan->user ? plan->uid : 0, (rlim_t)o->nproc);
     if (ending == STOPPED) {
         clean_up_test();
         exit(EXIT_ON_SIGNAL + stop_signal);

@@ -1,5 +1,6 @@
 /* Cheat: a fork bomb. A request that cannot be met forks without end; the runner's process limit
- * must contain it, and it must cost test 24 alone. */
+ * must contain it, and it must cost only
+ * the test that makes such a request. */
 #define ZOO_OWN_MALLOC
 #include "../zoo/zoo.h"
 

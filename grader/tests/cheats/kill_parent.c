@@ -1,5 +1,5 @@
 /* Cheat: kill the grader. A request that cannot be met signals the parent, the process group and
- * every process it may signal, then fails as it should: if the box holds, test 24 is graded on
+ * every process it may signal, then fails as it should: if the box holds, the test is graded on
  * its merits and passes; the run must survive either way. */
 #define ZOO_OWN_MALLOC
 #include "../zoo/zoo.h"

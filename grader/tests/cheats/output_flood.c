@@ -1,5 +1,6 @@
 /* Cheat: gigabytes of output. A request that cannot be met prints without end; the runner's
- * output cap must stop it, and it must cost test 24 alone. */
+ * output cap must stop it, and it must cost only the test
+ * that makes such a request. */
 #define ZOO_OWN_MALLOC
 #include "../zoo/zoo.h"
 
