@@ -4,7 +4,6 @@ import json
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import time
@@ -69,19 +68,11 @@ def test_a_hanging_test_times_out_and_the_others_are_graded(scratch):
     write_testcase(cases, "003-fine.c", PASSING)
     graded = grade(slot=scratch / "slot", build=scratch / "build", testcases=cases)
     assert graded.lost == {2}
-    # As root each test has a user of its own, whose processes the runner counts: a bomb is
-    # stopped at its process limit at once, before it starves the tests beside it.
-    expected = "crashed: reached its process limit (256 processes and threads)" if os.geteuid() == 0 else "timeout"
-    assert expected in graded.verdicts[2]
+    assert "timeout" in graded.verdicts[2]
     result = json.loads((scratch / "slot" / "results" / "002-hangs.static.json").read_text())
     assert result["status"] == "timeout" and result["wall_time"] < 2.0
 
 
-def _others_can_enter(path):
-    return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents])
-
-
-@pytest.mark.skipif(os.geteuid() == 0 and not _others_can_enter(ROOT), reason="root without a user to drop to: no process limit")
 def test_a_fork_bomb_costs_its_own_test(scratch):
     cases = scratch / "testcases"
     write_testcase(cases, "001-fine.c", PASSING)
