@@ -83,10 +83,11 @@ all: harness slot tests tools
 
 # ---- dependencies ----------------------------------------------------------------------------
 # Grading needs pytest and the programs the real-program tests run; the project's own tests
-# also need Check, clang, valgrind and matplotlib (the performance report's plots). `deps`
+# also need Check, clang, valgrind, matplotlib (the performance report's plots) and bubblewrap
+# (a root of its own for the image's entry point, grader/tests/test_formats.py). `deps`
 # installs what is missing when it may (root), and otherwise prints the one apt-get line to run.
 TEST_PACKAGES   := python3-pytest python3-pytest-xdist binutils git perl sqlite3
-CHECK_PACKAGES  := check pkg-config libsubunit-dev clang clang-format valgrind python3-matplotlib
+CHECK_PACKAGES  := check pkg-config libsubunit-dev clang clang-format valgrind python3-matplotlib bubblewrap
 BENCH_PACKAGES  := libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
 # make perf's report plots with matplotlib; its deterministic mode counts with valgrind.
 PERF_PACKAGES   := python3-matplotlib $(if $(DETERMINISTIC),valgrind)
