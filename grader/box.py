@@ -66,7 +66,7 @@ def header(rows, user):
     """The report's line on the isolation the tests ran in (the weakest, when they differ), or
     none when no test ran; a WARNING when they ran unboxed."""
     kinds = {r["isolation"]: r.get("isolation_error") for r in rows if r.get("isolation")}
-    who = f"run as {user}" if user else "run as root" if os.geteuid() == 0 else "run as the grader's own user"
+    who = f"run as {user}, each test with a user id of its own" if user else "run as root" if os.geteuid() == 0 else "run as the grader's own user"
     if "none" in kinds:
         why = f" ({kinds['none']})" if kinds["none"] else ""
         return [f"WARNING: test programs ran UNBOXED: no namespace could be made{why}, so only file modes kept "

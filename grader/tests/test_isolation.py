@@ -160,7 +160,7 @@ def test_no_network_no_name_and_the_unprivileged_user_in_a_private_tree(private_
 @as_root
 def test_the_report_names_the_isolation(private_tree):
     first = [line for line in private_tree.results["output"].splitlines() if line.startswith("ISOLATION:")]
-    assert first and first[0].startswith("ISOLATION: namespaces") and first[0].endswith("run as nobody)")
+    assert first and first[0].startswith("ISOLATION: namespaces") and first[0].endswith("run as nobody, each test with a user id of its own)")
 
 
 def run_boxed(*args, program="/bin/sh", script=""):
