@@ -176,29 +176,27 @@ class Grading:
 
     @staticmethod
     def _suite(config):
-        """{number: the parsed test, or None when malformed} of the test files the run names."""
+        """{number: the parsed test, or its TestcaseError when malformed} of the test files the
+        run names, parsed once: collection takes them from here."""
         suite = {}
         for arg in config.args:
             path = Path(arg.split("::")[0])
             for f in [path] if path.is_file() else tc.test_files(path) if path.is_dir() else []:
                 if tc.number_of(f) is not None:
-                    try:
-                        suite[tc.number_of(f)] = tc.parse(f)
-                    except tc.TestcaseError:
-                        suite[tc.number_of(f)] = None
+                    suite[tc.number_of(f)] = parsed(f)
         return suite
 
     def _apply_rubric(self):
         """The tests in play, their points and visibility, and what the rubric leaves out. A
         malformed test stays in play: its category is unknown, and it costs its points."""
-        tests = {n: t for n, t in self.suite.items() if t is not None}
+        tests = {n: t for n, t in self.suite.items() if isinstance(t, tc.Testcase)}
         self.in_play = {n for n in self.suite if n not in tests or self.rubric.counts(tests[n])}
         self.points = self.rubric.points([t for n, t in tests.items() if n in self.in_play])
         self.left_out = [t for n, t in sorted(tests.items()) if n not in self.in_play]
 
     def visibility(self, number):
         test = self.suite.get(number)
-        return self.rubric.visibility(number, test.category if test else None)
+        return self.rubric.visibility(number, test.category if isinstance(test, tc.Testcase) else None)
 
     def rubric_line(self):
         return self.rubric.header(Path(self.alloc).name, self.left_out)
@@ -345,14 +343,22 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
+def parsed(path):
+    """The test file parsed, or the TestcaseError that says why it cannot be."""
+    try:
+        return tc.parse(path)
+    except tc.TestcaseError as e:
+        return e
+
+
 class TestcaseFile(pytest.File):
     def collect(self):
-        try:
-            test, error = tc.parse(self.path), None
-        except tc.TestcaseError as e:
-            test, error = None, e
         number = tc.number_of(self.path)
-        yield TestcaseItem.from_parent(self, name=f"{number:03d}", test=test, error=error)
+        test = grading(self.config).suite.get(number)
+        if not (isinstance(test, tc.Testcase) and Path(test.path).resolve() == self.path.resolve()):
+            test = parsed(self.path)  # malformed, or another folder's test of the same number
+        error = test if isinstance(test, tc.TestcaseError) else None
+        yield TestcaseItem.from_parent(self, name=f"{number:03d}", test=None if error else test, error=error)
 
 
 class TestFailed(Exception):
