@@ -2,7 +2,8 @@
 
 Each runs on small programs of tracker_progs/ whose calls, bytes and leaks are known exactly,
 on libc's allocator and the slot's (the reference), and on the purpose-built allocators of
-tracker_zoo/, each wrong in one way the tracker must name. The tracker's own contract (the
+tracker_zoo/ and the cheats that take libc's memory (cheats/), each wrong in one way the tracker
+must name. The tracker's own contract (the
 environment and the JSON lines it writes, which the grader reads) is tested directly, the tools
 through their output and exit status.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.tests.make_test import ROOT
+from grader.tests.make_test import CHEATS, ROOT
 
 BIN = ROOT / "build" / "bin"
 TRACKER = ROOT / "build" / "harness" / "tracker.so"
@@ -42,7 +43,8 @@ def built():
     for src in PROGS.glob("*.c"):
         subprocess.run(["gcc", "-std=gnu11", "-O0", "-g", "-pthread", *NO_BUILTIN, "-o", out / src.stem, src, "-ldl"],
                        check=True)
-    for src in ZOO.glob("*.c"):
+    # The zoo's allocators, and the cheats that take libc's memory, which the tracker must name.
+    for src in [*ZOO.glob("*.c"), CHEATS / "libc_forwarding.c", CHEATS / "dlsym_next.c"]:
         subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", *NO_BUILTIN, "-fPIC", "-shared",
                         "-o", out / f"{src.stem}.so", src, "-ldl"], check=True)
     return out
@@ -110,7 +112,7 @@ def test_summary_counts_every_call_exactly(built, alloc):
 
 
 @pytest.mark.parametrize("zoo, kind, pattern", [
-    ("forward_libc", "not-obtained",
+    ("libc_forwarding", "not-obtained",
      r"malloc\(24\) returned memory the allocator never obtained \(libc's heap\) at 0x[0-9a-f]+"),
     ("dlsym_next", "not-obtained",
      r"malloc\(24\) returned memory the allocator never obtained \(libc's heap\) at 0x[0-9a-f]+"),
@@ -335,7 +337,7 @@ def test_mstats_compare_gcc(built, scratch):
 
 
 def test_mstats_names_violations(built):
-    done = tool("mstats", f"--alloc={built / 'forward_libc.so'}", built / "violations")
+    done = tool("mstats", f"--alloc={built / 'libc_forwarding.so'}", built / "violations")
     assert done.returncode == 0
     assert "mstats: 4 violations on slot:" in done.stderr
     assert re.search(r"^  malloc\(24\) returned memory the allocator never obtained \(libc's heap\)", done.stderr, re.M)

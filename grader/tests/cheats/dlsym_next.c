@@ -1,6 +1,7 @@
 /* A cheat: an allocator that finds the next malloc, libc's, with dlsym(RTLD_NEXT) and calls it.
  * dlsym may itself call calloc before the lookup is done: that first calloc is served from a
- * static buffer. Graded by grader/tests/test_libc_oracle.py: every malloc test libc-malloc. */
+ * static buffer. Graded by grader/tests/test_libc_oracle.py: every malloc test libc-malloc; the tracker
+ * names it too (grader/tests/test_tools.py). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* RTLD_NEXT */
 #endif

@@ -1,5 +1,6 @@
 /* A cheat: an allocator that hands every call to libc's own allocator by its internal names.
- * Graded by grader/tests/test_libc_oracle.py: every malloc test libc-malloc. */
+ * Graded by grader/tests/test_libc_oracle.py: every malloc test libc-malloc; the tracker
+ * (grader/tests/test_tools.py) and the trace driver (test_performance.py) name it too. */
 #include <stddef.h>
 
 extern void *__libc_malloc(size_t size);
