@@ -31,20 +31,9 @@ def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None
           rubric=None, formats=None, budget=None):
     """`make test` on an allocator; the slot directory is the caller's so runs never collide."""
     args = ["make", "-s", "--no-print-directory", "test", f"ALLOC={alloc}", f"SLOT={slot}", f"J={jobs}"]
-    if testcases:
-        args.append(f"TESTCASES={testcases}")
-    if build:
-        args.append(f"BUILD={build}")
-    if tests:
-        args.append(f"T={tests}")
-    if align:
-        args.append(f"ALIGN={align}")
-    if rubric:
-        args.append(f"RUBRIC={rubric}")
-    if formats:
-        args.append(f"FORMAT={formats}")
-    if budget is not None:
-        args.append(f"BUDGET={budget}")
+    given = {"TESTCASES": testcases, "BUILD": build, "T": tests, "ALIGN": align, "RUBRIC": rubric,
+             "FORMAT": formats, "BUDGET": budget}
+    args += [f"{name}={value}" for name, value in given.items() if value is not None and value != ""]
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     results = Path(slot) / "results" / "results.json"
     data = json.loads(results.read_text()) if results.exists() else {}
