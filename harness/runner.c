@@ -1051,6 +1051,13 @@ static rlim_t cpu_limit_of(const struct options *o) {
     return whole_seconds_up(o->timeout) + 1;
 }
 
+/* The process limit the test runs under: the tasks its user had, and --nproc more. */
+static rlim_t nproc_limit(const struct child_plan *p) {
+    for (size_t i = 0; i < p->n_limits; i++)
+        if (p->limits[i].resource == RLIMIT_NPROC) return p->limits[i].hard;
+    return RLIM_INFINITY;
+}
+
 static size_t plan_limits(const struct options *o, uid_t uid, struct limit *l) {
     size_t n = 0;
     rlim_t cpu = cpu_limit_of(o);
@@ -1421,7 +1428,7 @@ static void run_test(const struct options *o, struct child_plan *plan, struct re
     close(error[0]);
     enum ending ending = failed ? LEADER_EXITED
                                 : watch_test(pid, output[0], start + o->timeout, &r->output,
-                                             plan->user ? plan->uid : 0, (rlim_t)o->nproc);
+                                             plan->user ? plan->uid : 0, nproc_limit(plan));
     if (ending == STOPPED) {
         clean_up_test();
         exit(EXIT_ON_SIGNAL + stop_signal);
