@@ -1228,12 +1228,11 @@ struct result {
 /* Why the runner stopped watching the test. */
 enum ending { LEADER_EXITED, DEADLINE, OUTPUT_EXCEEDED, PROCESSES_EXCEEDED, STOPPED };
 
-/* How often the runner counts a test's processes, and how long they may stay at the limit: a
-   fork bomb held at its process limit still spins in every process it has, and would starve the
-   tests that run beside it; a program that meets the limit and copes (fork fails, it goes on or
-   exits) is left alone. */
+/* How often the runner counts a test's processes: a fork bomb held at its process limit still
+   spins in every process it has, and would starve the tests that run beside it. The count is
+   taken when an interval passes quietly, never at the start, so that a program that meets the
+   limit and copes at once (its fork fails, it exits) keeps its own result. */
 #define PROCESS_CHECK_INTERVAL 0.1
-#define AT_LIMIT_GRACE         0.3
 
 /* Whether the leader has exited, without reaping it: its pid, which is also the process
    group's id, stays reserved until the group is killed. Other children that exited (orphans
@@ -1262,25 +1261,18 @@ static struct timespec timespec_of(double seconds) {
 static enum ending watch_test(pid_t leader, int output_fd, double deadline, struct capture *c,
                               uid_t own_uid, rlim_t nproc) {
     struct pollfd output = {.fd = output_fd, .events = POLLIN};
-    double at_limit_since = 0; /* when the processes reached the limit, 0 while under it */
+    bool ticked = false; /* a check interval passed with nothing to read */
     for (;;) {
         if (stop_signal) return STOPPED;
         if (leader_exited(leader)) return LEADER_EXITED;
-        if (own_uid != 0) {
-            bool at_limit = count_tasks_of(own_uid) >= nproc;
-            if (!at_limit)
-                at_limit_since = 0;
-            else if (at_limit_since == 0)
-                at_limit_since = now();
-            else if (now() - at_limit_since >= AT_LIMIT_GRACE)
-                return PROCESSES_EXCEEDED;
-        }
+        if (ticked && own_uid != 0 && count_tasks_of(own_uid) >= nproc) return PROCESSES_EXCEEDED;
         double left = deadline - now();
         if (left <= 0) return DEADLINE;
         struct timespec timeout = timespec_of(
             own_uid != 0 && left > PROCESS_CHECK_INTERVAL ? PROCESS_CHECK_INTERVAL : left);
         int ready = ppoll(&output, 1, &timeout, &wait_mask);
         if (ready < 0 && errno != EINTR) die("ppoll");
+        ticked = ready == 0;
         if (ready <= 0) continue;
         /* At end of file poll() ignores the negative fd; the leader may still be running. */
         if (!read_output(output.fd, c)) output.fd = -1;
