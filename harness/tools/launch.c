@@ -30,6 +30,33 @@ static const char *build_dir(void) {
     return dir;
 }
 
+int launch_parse(int argc, char **argv, const char *usage, const struct option *flags,
+                 int takes_output, launch_options *o) {
+    struct option options[8] = {{"alloc", required_argument, NULL, 'a'},
+                                {"help", no_argument, NULL, 'h'}};
+    for (size_t i = 2; flags->name && i < sizeof options / sizeof *options - 1; i++)
+        options[i] = *flags++;
+    *o = (launch_options){0};
+    int opt;
+    while ((opt = getopt_long(argc, argv, takes_output ? "+o:" : "+", options, NULL)) != -1) {
+        if (opt == 0) continue; /* one of the tool's flags, set through its pointer */
+        if (opt == 'a') {
+            o->alloc = optarg;
+        } else if (opt == 'o') {
+            o->output = optarg;
+        } else {
+            fputs(usage, opt == 'h' ? stdout : stderr);
+            return opt == 'h' ? 0 : 2;
+        }
+    }
+    if (optind >= argc) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    o->prog = optind;
+    return -1;
+}
+
 static int executable_file(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;

@@ -8,6 +8,7 @@
 #ifndef HEAPLAB_LAUNCH_H
 #define HEAPLAB_LAUNCH_H
 
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 
@@ -24,6 +25,19 @@ typedef struct launch {
     long max_rss_kib;
 } launch;
 
+/* The command line the tools share: TOOL [own flags] [--alloc=FILE] [-o FILE] PROG [ARGS...]. */
+typedef struct launch_options {
+    const char *alloc;  /* --alloc=FILE */
+    const char *output; /* -o FILE, for a tool that takes one */
+    int prog;           /* PROG's index in argv */
+} launch_options;
+
+/* Parses argv: the tool's own flags are long options that set an int (struct option's flag
+   field; the list ends with a zero entry), then --alloc, --help and, when takes_output, -o.
+   Returns -1 when PROG may run; else the tool's exit status, usage printed: 0 for --help,
+   2 for a bad option or no PROG. */
+int launch_parse(int argc, char **argv, const char *usage, const struct option *flags,
+                 int takes_output, launch_options *o);
 /* The program as it will be run: a path, or found on PATH. Prints one line and returns 126 or
    127 (as a shell would) when it is missing or cannot be executed, else 0 with the path in out. */
 int launch_resolve(const char *tool, const char *prog, char *out, size_t cap);

@@ -115,50 +115,23 @@ static void json_site(FILE *out, const symbolizer *sym, const rd_leak *l) {
 }
 
 int main(int argc, char **argv) {
-    static const struct option options[] = {{"slot", no_argument, NULL, 's'},
-                                            {"alloc", required_argument, NULL, 'a'},
-                                            {"json", no_argument, NULL, 'j'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
-    int slot = 0, json = 0, opt;
-    const char *alloc = NULL, *output = NULL;
-    while ((opt = getopt_long(argc, argv, "+o:", options, NULL)) != -1) {
-        switch (opt) {
-            case 's':
-                slot = 1;
-                break;
-            case 'a':
-                alloc = optarg;
-                break;
-            case 'j':
-                json = 1;
-                break;
-            case 'o':
-                output = optarg;
-                break;
-            case 'h':
-                fputs(usage, stdout);
-                return 0;
-            default:
-                fputs(usage, stderr);
-                return 2;
-        }
-    }
-    if (optind >= argc) {
-        fputs(usage, stderr);
-        return 2;
-    }
+    int slot = 0, json = 0;
+    const struct option flags[] = {
+        {"slot", no_argument, &slot, 1}, {"json", no_argument, &json, 1}, {0}};
+    launch_options o;
+    int parsed = launch_parse(argc, argv, usage, flags, 1, &o);
+    if (parsed >= 0) return parsed;
     launch l = {.tool = "leakcheck", .track = 1, .frames = 32, .leaks = 1};
-    if (slot || alloc) {
-        l.alloc = launch_slot(l.tool, alloc);
+    if (slot || o.alloc) {
+        l.alloc = launch_slot(l.tool, o.alloc);
         if (!l.alloc) return 2;
     }
     char resolved[4096];
-    int bad = launch_resolve(l.tool, argv[optind], resolved, sizeof resolved);
+    int bad = launch_resolve(l.tool, argv[o.prog], resolved, sizeof resolved);
     if (bad) return bad;
-    FILE *out = launch_report_file(l.tool, output);
+    FILE *out = launch_report_file(l.tool, o.output);
     if (!out) return 2;
-    if (launch_run(&l, argv + optind) < 0) return 2;
+    if (launch_run(&l, argv + o.prog) < 0) return 2;
     int status = launch_exit_status(l.status);
 
     rd_records recs;
@@ -230,7 +203,7 @@ int main(int argc, char **argv) {
                 summaries == 1 ? "" : "es");
     } else {
         fprintf(out, "leakcheck: %s wrote no report (%s): it ended before exit could run\n",
-                argv[optind], launch_ending(l.status));
+                argv[o.prog], launch_ending(l.status));
     }
     if (out != stderr) fclose(out);
     sym_free(&sym);

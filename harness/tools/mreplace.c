@@ -24,32 +24,14 @@ static const char usage[] =
     "  --help          this text\n";
 
 int main(int argc, char **argv) {
-    static const struct option options[] = {{"alloc", required_argument, NULL, 'a'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
-    const char *alloc = NULL;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
-        switch (opt) {
-            case 'a':
-                alloc = optarg;
-                break;
-            case 'h':
-                fputs(usage, stdout);
-                return 0;
-            default:
-                fputs(usage, stderr);
-                return 2;
-        }
-    }
-    if (optind >= argc) {
-        fputs(usage, stderr);
-        return 2;
-    }
-    const char *so = launch_slot("mreplace", alloc);
+    const struct option no_flags[] = {{0}};
+    launch_options o;
+    int parsed = launch_parse(argc, argv, usage, no_flags, 0, &o);
+    if (parsed >= 0) return parsed;
+    const char *so = launch_slot("mreplace", o.alloc);
     if (!so) return 2;
     char prog[4096];
-    int bad = launch_resolve("mreplace", argv[optind], prog, sizeof prog);
+    int bad = launch_resolve("mreplace", argv[o.prog], prog, sizeof prog);
     if (bad) return bad;
     const char *old = getenv("LD_PRELOAD");
     size_t len = strlen(so) + (old ? strlen(old) + 1 : 0) + 1;
@@ -57,7 +39,7 @@ int main(int argc, char **argv) {
     if (!preload) return 2;
     snprintf(preload, len, "%s%s%s", so, old && *old ? ":" : "", old && *old ? old : "");
     setenv("LD_PRELOAD", preload, 1);
-    execv(prog, argv + optind);
+    execv(prog, argv + o.prog);
     perror(prog);
     return 126;
 }

@@ -108,36 +108,13 @@ static void print_violations(FILE *out, const column *c) {
 }
 
 int main(int argc, char **argv) {
-    static const struct option options[] = {{"libc", no_argument, NULL, 'l'},
-                                            {"compare", no_argument, NULL, 'c'},
-                                            {"alloc", required_argument, NULL, 'a'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
-    int libc = 0, compare = 0, opt;
-    const char *alloc = NULL, *output = NULL;
-    while ((opt = getopt_long(argc, argv, "+o:", options, NULL)) != -1) {
-        switch (opt) {
-            case 'l':
-                libc = 1;
-                break;
-            case 'c':
-                compare = 1;
-                break;
-            case 'a':
-                alloc = optarg;
-                break;
-            case 'o':
-                output = optarg;
-                break;
-            case 'h':
-                fputs(usage, stdout);
-                return 0;
-            default:
-                fputs(usage, stderr);
-                return 2;
-        }
-    }
-    if (optind >= argc || (libc && compare)) {
+    int libc = 0, compare = 0;
+    const struct option flags[] = {
+        {"libc", no_argument, &libc, 1}, {"compare", no_argument, &compare, 1}, {0}};
+    launch_options o;
+    int parsed = launch_parse(argc, argv, usage, flags, 1, &o);
+    if (parsed >= 0) return parsed;
+    if (libc && compare) {
         fputs(usage, stderr);
         return 2;
     }
@@ -145,22 +122,22 @@ int main(int argc, char **argv) {
     int n = compare ? 2 : 1;
     const char *so = NULL;
     if (!libc) {
-        so = launch_slot("mstats", alloc);
+        so = launch_slot("mstats", o.alloc);
         if (!so) return 2;
     }
     char resolved[4096];
-    int bad = launch_resolve("mstats", argv[optind], resolved, sizeof resolved);
+    int bad = launch_resolve("mstats", argv[o.prog], resolved, sizeof resolved);
     if (bad) return bad;
-    FILE *out = launch_report_file("mstats", output);
+    FILE *out = launch_report_file("mstats", o.output);
     if (!out) return 2;
     for (int i = 0; i < n; i++) {
         cols[i].run = (launch){.tool = "mstats", .track = 1, .frames = 1};
         cols[i].run.alloc = strcmp(cols[i].name, "slot") == 0 ? so : NULL;
-        if (run_column(&cols[i], argv + optind) < 0) return 2;
+        if (run_column(&cols[i], argv + o.prog) < 0) return 2;
     }
 
     fprintf(out, "mstats:");
-    for (int i = optind; i < argc; i++) fprintf(out, " %s", argv[i]);
+    for (int i = o.prog; i < argc; i++) fprintf(out, " %s", argv[i]);
     if (compare)
         fprintf(out, "\n  slot: %s; libc: glibc's malloc\n", so);
     else
