@@ -301,6 +301,16 @@ $(BUILD)/bench/workloads: harness/bench/workloads.c
 	$(CC) $(CFLAGS_STRICT) -pthread -fno-builtin-malloc -fno-builtin-free -fno-builtin-realloc \
 	  -o $@ $<
 
+# ---- the public benchmarks ---------------------------------------------------------------------
+# mimalloc-bench's programs, built outside the repository (README.md, Benchmarks), under the same
+# allocators: MB names the build directory. Outside `make check`: it takes about 25 minutes.
+.PHONY: bench-public
+bench-public: DEBIAN_PACKAGES := $(TEST_PACKAGES) $(BENCH_PACKAGES) time
+bench-public: deps-check alloc-exists
+	@$(MAKE) --no-print-directory $(SLOT)/alloc.so
+	@$(PYTHON) harness/bench/public_suite.py $(SLOT)/alloc.so "$(MB)" \
+	  $(if $(REPS),--reps $(REPS)) $(if $(B),--only $(B))
+
 # ---- benchmarks of the debugging layer -------------------------------------------------------
 # The dmalloc_* functions of the slot on many sites (500,000 blocks from 40,000 sites, freed in
 # random order) and on the heavy-hitter report (1,000,000 allocations over 40 sites), each timed

@@ -19,6 +19,20 @@
  *   large          blocks of 128 KiB .. 4 MiB, written once, freed (malloc-large)
  *   frag           a long-lived heap: 200000 live objects, half replaced in rounds with blocks
  *                  of other sizes; reports nothing but its peak RSS matters
+ *   large-var      ten live buffers of 1..24 MiB, one replaced at random each step by a new one
+ *                  written in full (mimalloc-bench's malloc-large): memory the allocator hands
+ *                  back to the kernel must be faulted in again
+ *   remote         two threads swap blocks of 8..16000 bytes through one shared table, each
+ *                  freeing what it takes out, about half of it the other thread's (rptest, and
+ *                  mstress's transfers between threads)
+ *   threads        400 short-lived threads, two at a time, each churning a working set of small
+ *                  blocks, freeing it and exiting (glibc's bench-malloc-thread): the peak RSS
+ *                  shows what a thread's heap costs and whether the next thread reuses it
+ *   realloc-mix    a buffer grown by realloc, 1..8 KiB a round, while each round also
+ *                  allocates and frees eight blocks of up to 1 MiB
+ *   frag-bands     phases of blocks from one size band (16 bytes .. 64 KiB, a new band each
+ *                  phase), of which one in sixteen lives on: the peak RSS shows whether memory
+ *                  freed in one band serves the next
  *
  * Each is sized to run for about a second under glibc on this project's 2-core machine, so that
  * process start-up (a millisecond) does not weigh in the ratios; SCALE multiplies the work.
@@ -298,6 +312,128 @@ static void frag(void) {
     free(live);
 }
 
+/* ---- large-var: large blocks of varying sizes ---- */
+static void large_var(void) {
+    enum { LIVE = 10 };
+    char *live[LIVE] = {0};
+    uint64_t seed = 17;
+    for (long i = 0; i < 240 * scale; i++) {
+        size_t k = rnd(&seed) % LIVE;
+        size_t n = (1u << 20) + rnd(&seed) % (23u << 20);
+        free(live[k]);
+        live[k] = xmalloc(n);
+        memset(live[k], (int)i, n);
+    }
+    for (int k = 0; k < LIVE; k++) free(live[k]);
+}
+
+/* ---- remote: frees of the other thread's blocks ---- */
+#define R_SLOTS 4096
+static _Atomic(void *) r_table[R_SLOTS];
+
+static void *remote_thread(void *a) {
+    uint64_t seed = *(uint64_t *)a;
+    for (long i = 0; i < 1500000 * scale; i++) {
+        size_t n = 8 + rnd(&seed) % 15993;
+        char *p = xmalloc(n);
+        p[0] = p[n - 1] = 1;
+        free(atomic_exchange_explicit(&r_table[rnd(&seed) % R_SLOTS], p, memory_order_acq_rel));
+    }
+    return NULL;
+}
+
+static void remote(void) {
+    uint64_t seeds[2] = {19, 23};
+    run_threads(2, remote_thread, seeds, sizeof seeds[0]);
+    for (int k = 0; k < R_SLOTS; k++) free(atomic_load(&r_table[k]));
+}
+
+/* ---- threads: many short-lived threads ---- */
+static void *short_thread(void *a) {
+    uint64_t seed = *(uint64_t *)a;
+    enum { SET = 500 };
+    void *set[SET];
+    for (int i = 0; i < SET; i++) set[i] = xmalloc(16 + rnd(&seed) % 2033);
+    for (int i = 0; i < 25000; i++) {
+        size_t k = rnd(&seed) % SET;
+        free(set[k]);
+        set[k] = xmalloc(16 + rnd(&seed) % 2033);
+        *(char *)set[k] = 1;
+    }
+    for (int i = 0; i < SET; i++) free(set[i]);
+    return NULL;
+}
+
+static void threads(void) {
+    for (long wave = 0; wave < 200 * scale; wave++) {
+        uint64_t seeds[2] = {(uint64_t)wave * 2 + 29, (uint64_t)wave * 2 + 30};
+        run_threads(2, short_thread, seeds, sizeof seeds[0]);
+    }
+}
+
+/* ---- realloc-mix: realloc growth among large blocks ---- */
+static void realloc_mix(void) {
+    uint64_t seed = 31;
+    char *buf = NULL, *blocks[8] = {0};
+    size_t len = 0;
+    for (long round = 0; round < 40000 * scale; round++) {
+        if (round % 1000 == 0) { /* a new buffer, as a program reading its next file */
+            free(buf);
+            buf = NULL;
+            len = 0;
+        }
+        len += 1024 + rnd(&seed) % 7169;
+        buf = realloc(buf, len);
+        if (buf == NULL) exit(1);
+        buf[len - 1] = 1;
+        /* A block lives until its place is refilled in the next round: the heap's top stays in
+         * use, as in a program whose blocks' lifetimes overlap. */
+        for (int i = 0; i < 8; i++) {
+            size_t n = 1 + rnd(&seed) % (1u << 20);
+            free(blocks[i]);
+            blocks[i] = xmalloc(n);
+            blocks[i][0] = blocks[i][n - 1] = 1;
+        }
+    }
+    for (int i = 0; i < 8; i++) free(blocks[i]);
+    free(buf);
+}
+
+/* ---- frag-bands: fragmentation across size bands ---- */
+static void frag_bands(void) {
+    enum { PHASE_BYTES = 24 << 20, KEEP = 16 };
+    static const size_t band[] = {16, 64, 256, 1024, 4096, 16384};
+    enum { BANDS = sizeof band / sizeof band[0] };
+    uint64_t seed = 37;
+    size_t cap = PHASE_BYTES / 16, kept = 0;
+    void **survivors = xmalloc(sizeof(void *) * cap);
+    void **blocks = xmalloc(sizeof(void *) * cap);
+    for (long phase = 0; phase < 2 * BANDS * scale; phase++) {
+        size_t lo = band[phase % BANDS], n = 0;
+        for (size_t bytes = 0; bytes < PHASE_BYTES && n < cap; n++) {
+            size_t size = lo + rnd(&seed) % (3 * lo);
+            blocks[n] = xmalloc(size);
+            memset(blocks[n], 1, size < 64 ? size : 64);
+            bytes += size;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (i % KEEP == 0 && kept < cap)
+                survivors[kept++] = blocks[i];
+            else
+                free(blocks[i]);
+        }
+        /* After each pass over the bands the oldest survivors go, as a cache would expire them. */
+        if (phase % BANDS == BANDS - 1) {
+            for (size_t i = 0; i < kept / 2; i++) free(survivors[i]);
+            memmove(survivors, survivors + kept / 2, (kept - kept / 2) * sizeof(void *));
+            kept -= kept / 2;
+        }
+    }
+    for (size_t i = 0; i < kept; i++) free(survivors[i]);
+    free(survivors);
+    free(blocks);
+}
+
 /* The peak resident set of this process alone (VmHWM), which the driver reads: ru_maxrss of
  * a child also counts what its parent had resident when it forked. */
 static void print_peak_rss(void) {
@@ -336,6 +472,16 @@ int main(int argc, char **argv) {
         large();
     else if (!strcmp(w, "frag"))
         frag();
+    else if (!strcmp(w, "large-var"))
+        large_var();
+    else if (!strcmp(w, "remote"))
+        remote();
+    else if (!strcmp(w, "threads"))
+        threads();
+    else if (!strcmp(w, "realloc-mix"))
+        realloc_mix();
+    else if (!strcmp(w, "frag-bands"))
+        frag_bands();
     else {
         fprintf(stderr, "workloads: no workload %s\n", w);
         return 2;
