@@ -6,6 +6,7 @@
 #   make gdb T=12             make valgrind T=12         make deps    install what is missing
 #   make test RUBRIC=malloc   which tests count (auto, malloc, dmalloc, full, or a .toml)
 #   make test PERF=0          without the performance category (make perf grades it alone)
+#   make test DETERMINISTIC=1 its throughput as instruction counts: the same score every run
 #   make test FORMAT=autolab,prairielearn                 make autograder-zip RUBRIC=malloc
 #
 # Everything is built out of tree under build/. The slot is compiled once as a static library
@@ -101,7 +102,7 @@ deps-check:
 	  $(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(DEBIAN_PACKAGES)"; fi
 
 # Grading needs only what grading runs: the image, for one, has no Check or clang.
-test grade-all gdb valgrind: DEBIAN_PACKAGES := $(TEST_PACKAGES)
+test grade-all gdb valgrind: DEBIAN_PACKAGES := $(TEST_PACKAGES) $(if $(DETERMINISTIC),valgrind)
 
 deps:
 	@missing="$(MISSING)"; missing=$$(echo $$missing); \
@@ -244,7 +245,7 @@ GRADER_ARGS = -p grader.plugin --rootdir=. -q --slot=$(SLOT) --build=$(BUILD) --
               --junitxml=$(SLOT)/results/junit.xml --budget-from=$(shell date +%s) $(if $(BUDGET),--budget=$(BUDGET)) \
               $(if $(T),--tests=$(T)) $(if $(ALIGN),--align=$(ALIGN)) $(if $(filter-out 1,$(J)),-n $(J) --dist loadgroup) \
               $(if $(RUBRIC),--rubric='$(RUBRIC)') $(if $(FORMAT),--format='$(FORMAT)') \
-              $(if $(filter 0,$(PERF)),--no-performance)
+              $(if $(filter 0,$(PERF)),--no-performance) $(if $(DETERMINISTIC),--deterministic)
 # Autolab reads the score from the output's last line: a test that lost must not make make add
 # its error line after it (pytest's status 1; a usage error, 4, still fails).
 AUTOLAB_STATUS = $(if $(findstring autolab,$(FORMAT)), || [ $$? = 1 ])
@@ -260,7 +261,7 @@ test: deps-check alloc-exists
 # A class in one command (grader/batch.py, docs/batch.md): every submission in SUBMISSIONS, J at
 # once, into a gradebook under OUT (default build/class/<folder name>). These variables, when
 # given, reach each submission's `make test`.
-BATCH_VARS := T ALIGN TESTCASES RUBRIC BUDGET BUILD PERF
+BATCH_VARS := T ALIGN TESTCASES RUBRIC BUDGET BUILD PERF DETERMINISTIC
 grade-all: deps-check
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=DIR [OUT=DIR] [J=N]" >&2; exit 2; }
 	@$(PYTHON) -m grader.batch '$(SUBMISSIONS)' --jobs $(J) $(if $(OUT),--out '$(OUT)') \

@@ -4,9 +4,10 @@ it is the student's code: in the box it sees neither the heaplab tree nor the re
 network, and what it reads or writes where the box keeps decoys and traps makes its traces a
 cheat (grader/verdict.py's `caught`).
 
-In the box the driver is /heaplab/test and each trace /heaplab/traces/NAME; the driver's plot
-series go to a directory given as its work dir, writable by the test user and bound at its own
-path. Its JSON lines come back in the runner's captured output.
+In the box the driver is /heaplab/test (under valgrind, valgrind is, and the driver
+/heaplab/driver) and each trace /heaplab/traces/NAME; what the driver writes (its plot series,
+callgrind's counts) goes to the work dir the caller gives, writable by the test user and bound at
+its own path. Its JSON lines come back in the runner's captured output.
 """
 
 import json
@@ -20,6 +21,7 @@ from grader import performance
 from grader import verdict as V
 
 TRACES = "/heaplab/traces"  # where the traces are in the box
+DRIVER = "/heaplab/driver"  # where the driver is in the box when valgrind runs it
 CHEAT = "cheat: "  # the start of a trace's error when the box caught the driver at a shortcut
 
 
@@ -39,24 +41,30 @@ class BoxedDriver:
             raise performance.OutOfTime(f"not run: the run's time budget of {self.budget.seconds:g} s was spent")
         return limit
 
-    def __call__(self, driver, options, traces, timeout):
+    def __call__(self, driver, options, traces, timeout, wrapper=(), workdir=None):
+        """The launcher of grader.performance.run_plainly, in the box."""
         limit = self.limit(timeout)
         with tempfile.TemporaryDirectory(prefix="heaplab-perf-") as scratch:
             out = Path(scratch) / "driver.json"
             argv = [str(self.runner), "--name", f"perf-{Path(driver).name}", "--timeout", f"{limit:g}",
                     "--out", str(out), "--unsetenv", "LD_PRELOAD", "--unsetenv", "PYTEST_CURRENT_TEST"]
-            if "--series" in options:
-                series = Path(options[options.index("--series") + 1])
-                series.mkdir(parents=True, exist_ok=True)
-                series.chmod(0o777)  # the test user writes there; the folder above is the grader's alone
-                argv += ["--workdir", str(series)]
+            if workdir:
+                Path(workdir).mkdir(parents=True, exist_ok=True)
+                Path(workdir).chmod(0o777)  # the test user writes there; the folder above is the grader's alone
+                argv += ["--workdir", str(Path(workdir).resolve())]
+            if wrapper:
+                argv += ["--memory", "0"]  # valgrind reserves more address space than the limit allows
             if self.user and os.geteuid() == 0:
                 argv += ["--user", self.user]
             inside = [f"{TRACES}/{Path(t).name}" for t in traces]
             argv += self.box.arguments
             for path, trace in zip(inside, traces):
                 argv += ["--bind", f"{path}={Path(trace).resolve()}"]
-            argv += ["--", str(Path(driver).resolve()), *options, *inside]
+            program = [str(Path(driver).resolve())]
+            if wrapper:
+                argv += ["--bind", f"{DRIVER}={program[0]}"]
+                program = [*wrapper, DRIVER]
+            argv += ["--", *program, *options, *inside]
             done = subprocess.run(argv, capture_output=True, text=True, check=False)
             if done.returncode != 0 or not out.exists():
                 raise RuntimeError(f"the runner failed (exit {done.returncode}): {done.stderr.strip()}")

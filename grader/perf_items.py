@@ -31,6 +31,7 @@ DEFAULT_TRACES = ("gcc-cc1", "perl", "python3", "sqlite3", "binary-bal", "coales
                   "realloc2-bal", "small-huge-bal")
 HEAPLAB_TESTCASES = Path(__file__).resolve().parents[1] / "testcases"
 SECONDS = 60  # the category's own limit, the correctness pass and the timing together
+DETERMINISTIC_SECONDS = 180  # the same, counting instructions under valgrind
 ROUNDS = 5  # timing rounds at most (the K-best rule usually stops them sooner)
 TIMING_SECONDS = 10  # the timing rounds' own limit
 
@@ -38,13 +39,17 @@ TIMING_SECONDS = 10  # the timing rounds' own limit
 def addoption(group):
     group.addoption("--no-performance", action="store_true",
                     help="leave the performance category out (`make test PERF=0`)")
+    group.addoption("--deterministic", action="store_true",
+                    help="the performance category's throughput as instruction counts under valgrind: the same "
+                    "score on every run (`make test DETERMINISTIC=1`)")
 
 
 class Category:
     """The category of one run: its traces, their points, and, once measured, their rows."""
 
-    def __init__(self, grading, settings, folder, traces):
+    def __init__(self, grading, settings, folder, traces, deterministic=False):
         self.grading, self.settings, self.folder = grading, settings, folder
+        self.deterministic = deterministic
         self.traces = traces  # names, in the rubric's order
         self.points_each = settings.points / len(traces)
         self.weights = performance.Weights(settings.util, settings.throughput, settings.util_range,
@@ -77,7 +82,11 @@ class Category:
                 raise R.RubricError(f"RUBRIC={rubric.name}", "performance.traces",
                                     f"no trace named {name!r} in {folder / 'traces'} nor among the generated "
                                     f"ones ({', '.join(trace_gen.SUITE)})")
-        return cls(grading, rubric.performance, folder, names) if names else None
+        deterministic = config.getoption("--deterministic")
+        if deterministic and not performance.valgrind_available():
+            raise R.RubricError("DETERMINISTIC=1", "valgrind", "not installed: the instruction counts need it "
+                                "(`make deps` installs it)")
+        return cls(grading, rubric.performance, folder, names, deterministic) if names else None
 
     def path(self, name):
         """The trace's file: the test folder's own, else the generated one (make test writes them)."""
@@ -103,11 +112,13 @@ class Category:
         absent = [f for f in files if not f.exists()]
         if absent:
             return V.not_built(f"the trace {absent[0]} was not generated (run `make test`, which generates it)")
-        launch = perf_box.BoxedDriver(run.runner, run.box, run.user, run.budget, SECONDS)
+        seconds = DETERMINISTIC_SECONDS if self.deterministic else SECONDS
+        launch = perf_box.BoxedDriver(run.runner, run.box, run.user, run.budget, seconds)
         series = Path(tempfile.mkdtemp(prefix="heaplab-series-"))
         rows = []
         try:
-            rows = performance.grade(run.slot.path, run.slot.build, files, self.weights, align=run.align,
+            rows = performance.grade(run.slot.path, run.slot.build, files, self.weights, self.deterministic,
+                                     align=run.align,
                                      points_per_trace=self.points_each, series_dir=series, launch=launch,
                                      rounds=ROUNDS, timing_seconds=TIMING_SECONDS)
         except performance.MissingInterface as e:
@@ -133,7 +144,7 @@ class Category:
 
         try:
             perf_report.write(rows, series, self.grading.results / "performance", index_line(rows, self.weights),
-                              "best times")
+                              "instruction counts" if self.deterministic else "best times")
         except ImportError:
             pass
 
@@ -156,7 +167,7 @@ def judged(row):
         return V.Verdict(V.BAD_TESTCASE, f"{row.trace}: {error}")
     if perf_box.CHEAT in error:
         return V.Verdict(V.CHEAT, error.split(perf_box.CHEAT, 1)[1])
-    if error.startswith("not run"):
+    if "not run: " in error:
         return V.Verdict(V.NOT_RUN, error, summary="NOT RUN")
     if "killed by" in error:
         return V.Verdict(V.CRASHED, error)

@@ -129,23 +129,25 @@ class OutOfTime(Exception):
     """A launcher's refusal to start the driver: the run's time budget is spent."""
 
 
-def run_plainly(driver, options, traces, timeout):
-    """The driver run as a child of this process: (its standard output, why it stopped early or
-    None). `make perf` runs it so; the grader runs it in the box (grader/perf_box.py)."""
-    cmd = [str(driver), *options, *map(str, traces)]
+def run_plainly(driver, options, traces, timeout, wrapper=(), workdir=None):
+    """The driver run as a child of this process, under `wrapper` (valgrind's command) if given,
+    in `workdir`, where it may write (its series, callgrind's counts): (its standard output, why
+    it may have stopped early). `make perf` runs it so; the grader runs it in the box
+    (grader/perf_box.py), a launcher with the same arguments."""
+    cmd = [*wrapper, str(Path(driver).resolve()), *options, *(str(Path(t).resolve()) for t in traces)]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, cwd=workdir)
     except subprocess.TimeoutExpired as e:
         return e.stdout.decode(errors="replace") if e.stdout else "", f"still running at its time limit ({timeout:g} s)"
-    why = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
-    return done.stdout, why[0]
+    why = done.stderr.strip().splitlines()[-1:] or ["no message"]
+    return done.stdout, f"exit status {done.returncode}: {why[0]}" if done.returncode else why[0]
 
 
-def run_driver(driver, traces, *options, timeout=None, launch=run_plainly):
+def run_driver(driver, traces, *options, timeout=None, launch=run_plainly, workdir=None):
     """The driver's JSON lines, by trace name. Lines that are not JSON are ignored; a trace the
     driver said nothing about gets an error of its own, and so does a trace with two result
     lines: the driver writes one, so the other came from code in its process (the slot's)."""
-    output, why = launch(driver, [str(o) for o in options], list(traces), timeout)
+    output, why = launch(driver, [str(o) for o in options], list(traces), timeout, workdir=workdir)
     results, seen = {}, {}
     for line in output.splitlines():
         try:
@@ -170,8 +172,8 @@ def check(driver, traces, align=16, seed=1, series_dir=None, timeout=60, launch=
     options = ["--mode", "check", "--align", align, "--seed", seed, "--timeout", timeout]
     if series_dir:
         Path(series_dir).mkdir(parents=True, exist_ok=True)
-        options += ["--series", series_dir]
-    return run_driver(driver, traces, *options, launch=launch)
+        options += ["--series", Path(series_dir).resolve()]
+    return run_driver(driver, traces, *options, launch=launch, workdir=series_dir)
 
 
 def converged(times, k, tolerance):
@@ -224,30 +226,38 @@ def valgrind_available():
     return shutil.which("valgrind") is not None
 
 
-def count_instructions(driver, trace, workdir):
+def valgrind():
+    """valgrind's program itself: Debian's `valgrind` is a script that runs `$0.bin`, which fails
+    under another name (the box runs its program as /heaplab/test)."""
+    return shutil.which("valgrind.bin") or shutil.which("valgrind") or "valgrind"
+
+
+def count_instructions(driver, trace, workdir, launch=run_plainly, timeout=600):
     """The instructions of the driver's replay of one trace, under callgrind: the replay
-    function's alone (hl_replay_requests), the same number on every run."""
-    out = Path(workdir) / f"{Path(driver).name}.{Path(trace).name}.callgrind"
-    cmd = [
-        "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
-        "--toggle-collect=hl_replay_requests", "--dump-line=no", "--compress-strings=no",
-        str(driver), "--mode", "count", str(trace),
+    function's alone (hl_replay_requests), the same number on every run. `workdir` is the
+    launch's own: callgrind writes its counts there."""
+    out = Path(workdir).resolve() / "counts.callgrind"
+    wrapper = [
+        valgrind(), "--tool=callgrind", f"--callgrind-out-file={out}",
+        "--collect-atstart=no", "--toggle-collect=hl_replay_requests", "--dump-line=no", "--compress-strings=no",
     ]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    _, why = launch(driver, ["--mode", "count"], [trace], timeout, wrapper=wrapper, workdir=workdir)
     text = out.read_text() if out.exists() else ""
     found = re.search(r"^(?:totals|summary): (\d+)", text, re.M)
-    if done.returncode != 0 or not found:
-        last = done.stderr.strip().splitlines()[-1:] or ["no count"]
-        return f"callgrind failed: {last[0]}"
+    if not found:
+        return f"callgrind failed: {why or 'no count'}"
     return int(found.group(1))
 
 
-def count_both(slot, libc, traces, jobs=2):
+def count_both(slot, libc, traces, jobs=2, launch=run_plainly):
     """{name: (slot_instructions, libc_instructions)} or an error string per trace."""
-    with tempfile.TemporaryDirectory(prefix="heaplab-perf-") as workdir, ThreadPoolExecutor(jobs) as pool:
+    def count(driver, trace):
+        with tempfile.TemporaryDirectory(prefix="heaplab-count-") as workdir:
+            return count_instructions(driver, trace, workdir, launch)
+
+    with ThreadPoolExecutor(jobs) as pool:
         futures = {
-            Path(t).name: (pool.submit(count_instructions, slot, t, workdir),
-                           pool.submit(count_instructions, libc, t, workdir))
+            Path(t).name: (pool.submit(count, slot, t), pool.submit(count, libc, t))
             for t in traces
         }
         results = {}
@@ -296,7 +306,7 @@ def grade(slot_dir, build_dir="build", traces=None, weights=None, deterministic=
         rows[row.trace] = row
     good = [t for t in traces if not rows[Path(t).name].error]
     if deterministic:
-        measured = count_both(slot, libc, good)
+        measured = count_both(slot, libc, good, launch=launch)
         unit = "instructions"
     else:
         measured = time_interleaved(slot, libc, good, max_rounds=rounds, budget=timing_seconds, launch=launch)

@@ -125,6 +125,17 @@ def test_the_driver_ran_in_the_box(reference):
     assert "ISOLATION: " in graded.stdout and "UNBOXED" not in graded.stdout
 
 
+@pytest.mark.skipif(not performance.valgrind_available(), reason="needs valgrind")
+def test_deterministic_grading_gives_the_same_points_to_the_digit(scratch):
+    cases = course(scratch)
+    runs = [grade(slot=scratch / "slot", testcases=cases, performance=True, deterministic=True) for _ in range(2)]
+    points = [{n: t["score"] for n, t in perf_tests(g).items()} for g in runs]
+    assert list(points[0]) == list(TRACES) and all(0 < p < 9 for p in points[0].values()), runs[0].stdout[-2000:]
+    assert points[0] == points[1]
+    page = (scratch / "slot" / "results" / "performance" / "report.html").read_text()
+    assert "Throughput: glibc's instruction counts over" in page
+
+
 def test_a_slow_allocator_loses_throughput_points(reference, scratch):
     _, fast = reference
     slow = grade((ZOO / "first_fit_slow.c").relative_to(ROOT), slot=scratch / "slot", testcases=course(scratch),
