@@ -409,7 +409,7 @@ check: deps-check
 # traps on the spot (SIGILL: a crashed test): UBSan's reporter would re-enter malloc.
 ubsan:
 	@mkdir -p $(BUILD)
-	@$(MAKE) --no-print-directory test SLOT=$(BUILD)/ubsan J=$(J) \
+	@$(MAKE) --no-print-directory test SLOT=$(BUILD)/ubsan J=$(J) PERF=0 \
 	  SLOT_CFLAGS="$(SLOT_CFLAGS) -fsanitize=undefined -fsanitize-undefined-trap-on-error" \
 	  >$(BUILD)/ubsan.log 2>&1 || { cat $(BUILD)/ubsan.log; exit 1; }
 	@sed -n 's/^score:/ubsan: the reference under UBSan scores/p' $(BUILD)/ubsan.log
