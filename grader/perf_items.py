@@ -20,6 +20,7 @@ import pytest
 
 from grader import performance
 from grader import perf_box
+from grader import report
 from grader import rubric as R
 from grader import trace_gen
 from grader import verdict as V
@@ -55,6 +56,7 @@ class Category:
         self.weights = performance.Weights(settings.util, settings.throughput, settings.util_range,
                                            settings.throughput_range)
         self._measured = None
+        self.visible = settings.visibility == "visible"  # else its measures and its table are not shown
         self.isolation = None  # the box the driver ran in: (the runner's isolation, its error)
 
     @classmethod
@@ -231,12 +233,14 @@ class TraceItem(pytest.Item):
             if verdict.passed:
                 row["points"] = found.points
         row["verdict"] = verdict.verdict
-        row["message"] = verdict.message
         if verdict.summary:
             row["summary"] = verdict.summary
+        # A trace that is not visible shows its verdict alone, as a hidden test does.
+        shown = category.visible or report.summary_of(row)
+        row["message"] = verdict.message if shown else None
         if not verdict.passed:
-            row.setdefault("reason", verdict.message)
-            raise TraceFailed(f"{self.name}: {verdict.verdict}: {verdict.message}")
+            row.setdefault("reason", verdict.message if shown else report.withheld(row))
+            raise TraceFailed(f"{self.name}: {verdict.verdict}: {verdict.message}" if shown else row["reason"])
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, TraceFailed):

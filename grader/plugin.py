@@ -324,7 +324,7 @@ class Grading:
 
     def performance_lines(self, rows):
         """The performance category's per-trace table, its Perf index line and its HTML report."""
-        if not self.performance:
+        if not self.performance or not self.performance.visible:
             return []
         lines = perf_items.table(rows, self.performance.weights)
         page = self.results / "performance" / "report.html"

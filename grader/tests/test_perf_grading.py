@@ -159,6 +159,20 @@ def test_a_broken_allocator_loses_the_trace_it_breaks_and_no_other(scratch):
     assert "    killed by signal 11 (Segmentation fault)" in graded.stdout
 
 
+def test_hidden_traces_show_their_verdict_alone(scratch):
+    rubric = scratch / "course.toml"
+    rubric.write_text('[performance]\nvisibility = "hidden"\n')
+    graded = grade((PERF_ZOO / "crash_on_huge.c").relative_to(ROOT), slot=scratch / "slot",
+                   testcases=course(scratch), rubric=rubric, performance=True)
+    tests = perf_tests(graded)
+    assert {n: t["visibility"] for n, t in tests.items()} == dict.fromkeys(TRACES, "hidden"), graded.stdout[-2000:]
+    assert tests["random-small-bal"]["output"] == "passed" and tests["random-small-bal"]["score"] > 0
+    assert tests["small-huge-bal"]["output"] == ("perf-small-huge-bal: failed (crashed); a hidden test: its expected "
+                                                 "output and details are not shown")
+    assert "Segmentation fault" not in graded.stdout + graded.results["output"]
+    assert "Perf index" not in graded.stdout + graded.results["output"]
+
+
 @pytest.mark.parametrize("weights, expected", [
     # Both measures above their ranges: each trace earns its whole share, whatever the weights.
     ("util = 0.25\nthroughput = 0.75\nutil_range = [0, 0.01]\nthroughput_range = [0, 0.001]", 10),
