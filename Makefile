@@ -5,6 +5,8 @@
 #   make test BUDGET=600      the whole run's time budget in seconds (default 300)
 #   make gdb T=12             make valgrind T=12         make deps    install what is missing
 #   make test RUBRIC=malloc   which tests count (auto, malloc, dmalloc, full, or a .toml)
+#   make test PERF=0          without the performance category (make perf grades it alone)
+#   make test DETERMINISTIC=1 its throughput as instruction counts: the same score every run
 #   make test FORMAT=autolab,prairielearn                 make autograder-zip RUBRIC=malloc
 #
 # Everything is built out of tree under build/. The slot is compiled once as a static library
@@ -100,7 +102,7 @@ deps-check:
 	  $(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(DEBIAN_PACKAGES)"; fi
 
 # Grading needs only what grading runs: the image, for one, has no Check or clang.
-test grade-all gdb valgrind: DEBIAN_PACKAGES := $(TEST_PACKAGES)
+test grade-all gdb valgrind: DEBIAN_PACKAGES := $(TEST_PACKAGES) $(if $(DETERMINISTIC),valgrind)
 
 deps:
 	@missing="$(MISSING)"; missing=$$(echo $$missing); \
@@ -241,23 +243,25 @@ $(sort $(BUILD)/harness $(BUILD)/tests $(TEST_BUILD) $(SLOT)/tests $(SLOT_TESTS)
 # the start of the test recipe, build included: make expands a recipe whole before running it.
 GRADER_ARGS = -p grader.plugin --rootdir=. -q --slot=$(SLOT) --build=$(BUILD) --alloc='$(ALLOC)' \
               --junitxml=$(SLOT)/results/junit.xml --budget-from=$(shell date +%s) $(if $(BUDGET),--budget=$(BUDGET)) \
-              $(if $(T),--tests=$(T)) $(if $(ALIGN),--align=$(ALIGN)) $(if $(filter-out 1,$(J)),-n $(J)) \
-              $(if $(RUBRIC),--rubric='$(RUBRIC)') $(if $(FORMAT),--format='$(FORMAT)')
+              $(if $(T),--tests=$(T)) $(if $(ALIGN),--align=$(ALIGN)) $(if $(filter-out 1,$(J)),-n $(J) --dist loadgroup) \
+              $(if $(RUBRIC),--rubric='$(RUBRIC)') $(if $(FORMAT),--format='$(FORMAT)') \
+              $(if $(filter 0,$(PERF)),--no-performance) $(if $(DETERMINISTIC),--deterministic)
 # Autolab reads the score from the output's last line: a test that lost must not make make add
 # its error line after it (pytest's status 1; a usage error, 4, still fails).
 AUTOLAB_STATUS = $(if $(findstring autolab,$(FORMAT)), || [ $$? = 1 ])
 
 # The slot and the test programs are built with -k: what fails to build costs its own tests,
-# which the grader reports as not-built with the compiler's first error.
+# which the grader reports as not-built with the compiler's first error. So are the performance
+# category's trace drivers and generated traces (below), unless PERF=0.
 test: deps-check alloc-exists
 	@$(MAKE) --no-print-directory harness
-	@$(MAKE) --no-print-directory -k -j$(J) slot tests 2>$(SLOT)/build.log || true
+	@$(MAKE) --no-print-directory -k -j$(J) slot tests $(if $(filter 0,$(PERF)),,perf-programs) 2>$(SLOT)/build.log || true
 	@$(PYTEST) $(GRADER_ARGS) $(TESTCASES) $(AUTOLAB_STATUS)
 
 # A class in one command (grader/batch.py, docs/batch.md): every submission in SUBMISSIONS, J at
 # once, into a gradebook under OUT (default build/class/<folder name>). These variables, when
 # given, reach each submission's `make test`.
-BATCH_VARS := T ALIGN TESTCASES RUBRIC BUDGET BUILD
+BATCH_VARS := T ALIGN TESTCASES RUBRIC BUDGET BUILD PERF DETERMINISTIC
 grade-all: deps-check
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=DIR [OUT=DIR] [J=N]" >&2; exit 2; }
 	@$(PYTHON) -m grader.batch '$(SUBMISSIONS)' --jobs $(J) $(if $(OUT),--out '$(OUT)') \
@@ -339,6 +343,8 @@ PERF_PROGRAMS  = $(SLOT)/perf/trace_driver $(BUILD)/harness/trace_driver_libc $(
 .PHONY: perf perf-programs record-trace
 
 perf-programs: $(PERF_PROGRAMS)
+# What every slot's drivers share, for the batch (shared-tests above).
+shared-tests: $(BUILD)/harness/trace_driver_libc $(BUILD)/traces/.seed-$(TRACE_SEED)
 
 $(BUILD)/harness/trace_driver_libc: harness/trace_driver.c | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) $(NO_BUILTIN_ALLOC) -o $@ $<
@@ -413,7 +419,7 @@ check: deps-check
 # traps on the spot (SIGILL: a crashed test): UBSan's reporter would re-enter malloc.
 ubsan:
 	@mkdir -p $(BUILD)
-	@$(MAKE) --no-print-directory test SLOT=$(BUILD)/ubsan J=$(J) \
+	@$(MAKE) --no-print-directory test SLOT=$(BUILD)/ubsan J=$(J) PERF=0 \
 	  SLOT_CFLAGS="$(SLOT_CFLAGS) -fsanitize=undefined -fsanitize-undefined-trap-on-error" \
 	  >$(BUILD)/ubsan.log 2>&1 || { cat $(BUILD)/ubsan.log; exit 1; }
 	@sed -n 's/^score:/ubsan: the reference under UBSan scores/p' $(BUILD)/ubsan.log

@@ -355,12 +355,12 @@ class Batch:
         tmp = self.out / (GRADEBOOK + ".tmp")
         with open(tmp, "w", newline="") as f:
             writer = csv.writer(f, quoting=csv.QUOTE_NONNUMERIC)
-            writer.writerow(["student", "score", "max", *categories, *verdicts, "status", "seconds", "submission",
-                             "note"])
+            writer.writerow(["student", "score", "max", *(f"{c}{m}" for c in categories for m in ("", " max")),
+                             *verdicts, "status", "seconds", "submission", "note"])
             for s, r in zip(submissions, rows):
                 writer.writerow([
                     s.student, number(r.get("score")), number(r.get("max_score")),
-                    *(number(r.get("categories", {}).get(c)) for c in categories),
+                    *(number(r.get(key, {}).get(c)) for c in categories for key in ("categories", "category_max")),
                     *(r["verdicts"].get(v, 0) if "verdicts" in r else "" for v in verdicts),
                     r["status"], number(r.get("seconds")), s.path.name, r.get("note", ""),
                 ])
@@ -434,9 +434,11 @@ class Batch:
 
 
 def number(value):
-    """A score as the gradebook writes it: 12, not 12.0."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    """A score as the gradebook writes it: 12, not 12.0 nor 11.999999999999998 (a sum of the
+    performance category's fractions)."""
+    if isinstance(value, float):
+        value = round(value, 6)
+        return int(value) if value.is_integer() else value
     return "" if value is None else value
 
 

@@ -59,7 +59,7 @@ def prairielearn(rows, header_lines, details):
                 "points": r["points"],
                 "max_points": r["max_points"],
                 "message": "passed" if r["verdict"] == V.PASSED else r["verdict"],
-                "output": details.get(r["name"], r["verdict"]),
+                "output": details.get(r["name"], r.get("message") or r["verdict"]),
             }
             for r in rows
         ],

@@ -24,17 +24,18 @@ def plot(name, slot, libc, out):
     from matplotlib import pyplot
 
     mib = 1 << 20
-    fig, ax = pyplot.subplots(figsize=(7, 3.2), dpi=100)
+    fig, ax = pyplot.subplots(figsize=(5.4, 3.2), dpi=100)  # two side by side in a 1200-pixel window
     if slot:
         ax.fill_between(slot[0], [v / mib for v in slot[1]], color="#9ecae1", label="live payload")
         ax.plot(slot[0], [v / mib for v in slot[2]], color="#d62728", label="slot footprint")
     if libc:
         ax.plot(libc[0], [v / mib for v in libc[2]], color="#555555", linestyle="--", label="glibc footprint")
-    ax.set_title(name)
+    ax.set_title(name, pad=24)
     ax.set_xlabel("requests")
     ax.set_ylabel("MiB")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", fontsize="small")
+    # Above the axes, between them and the title: inside, it would hide part of a curve.
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize="small")
     fig.tight_layout()
     fig.savefig(out)
     pyplot.close(fig)

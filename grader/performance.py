@@ -125,31 +125,55 @@ def missing_functions(slot_dir):
 # ---- running the driver ------------------------------------------------------------------
 
 
-def run_driver(driver, traces, *options, timeout=None):
-    """The driver's JSON lines, by trace name. Lines that are not JSON (none are expected) are
-    ignored; a trace the driver said nothing about gets an error of its own."""
-    cmd = [str(driver), *map(str, options), *map(str, traces)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    results = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("{"):
-            entry = json.loads(line)
+class OutOfTime(Exception):
+    """A launcher's refusal to start the driver: the run's time budget is spent."""
+
+
+def run_plainly(driver, options, traces, timeout, wrapper=(), workdir=None):
+    """The driver run as a child of this process, under `wrapper` (valgrind's command) if given,
+    in `workdir`, where it may write (its series, callgrind's counts): (its standard output, why
+    it may have stopped early). `make perf` runs it so; the grader runs it in the box
+    (grader/perf_box.py), a launcher with the same arguments."""
+    cmd = [*wrapper, str(Path(driver).resolve()), *options, *(str(Path(t).resolve()) for t in traces)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, cwd=workdir)
+    except subprocess.TimeoutExpired as e:
+        return e.stdout.decode(errors="replace") if e.stdout else "", f"still running at its time limit ({timeout:g} s)"
+    why = done.stderr.strip().splitlines()[-1:] or ["no message"]
+    return done.stdout, f"exit status {done.returncode}: {why[0]}" if done.returncode else why[0]
+
+
+def run_driver(driver, traces, *options, timeout=None, launch=run_plainly, workdir=None):
+    """The driver's JSON lines, by trace name. Lines that are not JSON are ignored; a trace the
+    driver said nothing about gets an error of its own, and so does a trace with two result
+    lines: the driver writes one, so the other came from code in its process (the slot's)."""
+    output, why = launch(driver, [str(o) for o in options], list(traces), timeout, workdir=workdir)
+    results, seen = {}, {}
+    for line in output.splitlines():
+        try:
+            entry = json.loads(line) if line.startswith("{") else None
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("trace"), str):
+            seen[entry["trace"]] = seen.get(entry["trace"], 0) + 1
             results[entry["trace"]] = entry
     for trace in traces:
         name = Path(trace).name
-        if name not in results:
-            why = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
-            results[name] = {"trace": name, "ops": 0, "ok": False, "error": f"the driver stopped: {why[0]}"}
+        if seen.get(name, 0) > 1:
+            results[name] = {"trace": name, "ops": 0, "ok": False,
+                             "error": f"{seen[name]} result lines for one trace: something else wrote on the driver's output"}
+        elif name not in results:
+            results[name] = {"trace": name, "ops": 0, "ok": False, "error": f"the driver stopped: {why}"}
     return results
 
 
-def check(driver, traces, align=16, seed=1, series_dir=None, timeout=60):
+def check(driver, traces, align=16, seed=1, series_dir=None, timeout=60, launch=run_plainly):
     """The correctness and utilization pass, every trace in a process of its own."""
     options = ["--mode", "check", "--align", align, "--seed", seed, "--timeout", timeout]
     if series_dir:
         Path(series_dir).mkdir(parents=True, exist_ok=True)
-        options += ["--series", series_dir]
-    return run_driver(driver, traces, *options)
+        options += ["--series", Path(series_dir).resolve()]
+    return run_driver(driver, traces, *options, launch=launch, workdir=series_dir)
 
 
 def converged(times, k, tolerance):
@@ -160,18 +184,27 @@ def converged(times, k, tolerance):
     return best[-1] <= best[0] * (1 + tolerance)
 
 
-def time_interleaved(slot, libc, traces, k=3, tolerance=0.02, max_rounds=10, budget=30.0, timeout=60):
+def time_interleaved(slot, libc, traces, k=3, tolerance=0.02, max_rounds=10, budget=30.0, timeout=60,
+                     launch=run_plainly):
     """Best replay times of each trace on both drivers: {name: (slot_best, libc_best)}, or an
     error string for a trace whose timing run failed. Rounds alternate the two drivers over the
-    traces whose times have not converged yet, until none is left, max_rounds have run, or the
-    rounds have taken `budget` seconds (a slow allocator's trace may take seconds a round)."""
+    traces whose times have not converged yet, until none is left, max_rounds have run, the
+    rounds have taken `budget` seconds (a slow allocator's trace may take seconds a round), or
+    the launcher is out of time (the best times so far stand)."""
     samples = {Path(t).name: ([], []) for t in traces}
     failed = {}
     pending = list(traces)
     start = time.monotonic()
     for _ in range(max_rounds):
-        for side, driver in enumerate((slot, libc)):
-            for name, entry in run_driver(driver, pending, "--mode", "time", "--timeout", timeout).items():
+        try:
+            rounds = [run_driver(driver, pending, "--mode", "time", "--timeout", timeout, launch=launch)
+                      for driver in (slot, libc)]
+        except OutOfTime as e:
+            untimed = {Path(t).name for t in pending if not all(samples[Path(t).name])}
+            failed.update((name, str(e)) for name in untimed)
+            break
+        for side, results in enumerate(rounds):
+            for name, entry in results.items():
                 if entry["ok"]:
                     samples[name][side].extend(entry["seconds"])
                 else:
@@ -193,30 +226,38 @@ def valgrind_available():
     return shutil.which("valgrind") is not None
 
 
-def count_instructions(driver, trace, workdir):
+def valgrind():
+    """valgrind's program itself: Debian's `valgrind` is a script that runs `$0.bin`, which fails
+    under another name (the box runs its program as /heaplab/test)."""
+    return shutil.which("valgrind.bin") or shutil.which("valgrind") or "valgrind"
+
+
+def count_instructions(driver, trace, workdir, launch=run_plainly, timeout=600):
     """The instructions of the driver's replay of one trace, under callgrind: the replay
-    function's alone (hl_replay_requests), the same number on every run."""
-    out = Path(workdir) / f"{Path(driver).name}.{Path(trace).name}.callgrind"
-    cmd = [
-        "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
-        "--toggle-collect=hl_replay_requests", "--dump-line=no", "--compress-strings=no",
-        str(driver), "--mode", "count", str(trace),
+    function's alone (hl_replay_requests), the same number on every run. `workdir` is the
+    launch's own: callgrind writes its counts there."""
+    out = Path(workdir).resolve() / "counts.callgrind"
+    wrapper = [
+        valgrind(), "--tool=callgrind", f"--callgrind-out-file={out}",
+        "--collect-atstart=no", "--toggle-collect=hl_replay_requests", "--dump-line=no", "--compress-strings=no",
     ]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    _, why = launch(driver, ["--mode", "count"], [trace], timeout, wrapper=wrapper, workdir=workdir)
     text = out.read_text() if out.exists() else ""
     found = re.search(r"^(?:totals|summary): (\d+)", text, re.M)
-    if done.returncode != 0 or not found:
-        last = done.stderr.strip().splitlines()[-1:] or ["no count"]
-        return f"callgrind failed: {last[0]}"
+    if not found:
+        return f"callgrind failed: {why or 'no count'}"
     return int(found.group(1))
 
 
-def count_both(slot, libc, traces, jobs=2):
+def count_both(slot, libc, traces, jobs=2, launch=run_plainly):
     """{name: (slot_instructions, libc_instructions)} or an error string per trace."""
-    with tempfile.TemporaryDirectory(prefix="heaplab-perf-") as workdir, ThreadPoolExecutor(jobs) as pool:
+    def count(driver, trace):
+        with tempfile.TemporaryDirectory(prefix="heaplab-count-") as workdir:
+            return count_instructions(driver, trace, workdir, launch)
+
+    with ThreadPoolExecutor(jobs) as pool:
         futures = {
-            Path(t).name: (pool.submit(count_instructions, slot, t, workdir),
-                           pool.submit(count_instructions, libc, t, workdir))
+            Path(t).name: (pool.submit(count, slot, t), pool.submit(count, libc, t))
             for t in traces
         }
         results = {}
@@ -230,11 +271,14 @@ def count_both(slot, libc, traces, jobs=2):
 
 
 def grade(slot_dir, build_dir="build", traces=None, weights=None, deterministic=False, align=16, seed=1,
-          points_per_trace=1.0, series_dir=None, testcases="testcases"):
+          points_per_trace=1.0, series_dir=None, testcases="testcases", launch=run_plainly, rounds=10,
+          timing_seconds=30.0):
     """One Row per trace: the slot's correctness pass and utilization, its throughput ratio to
-    libc's allocator, and the points it earns of points_per_trace. Raises MissingInterface when
-    the slot does not define the functions the traces call, FileNotFoundError when the drivers
-    were not built (the slot did not compile)."""
+    libc's allocator, and the points it earns of points_per_trace. `launch` runs the driver
+    (run_plainly; the grader's runs it in the box); the timing stops after `rounds` rounds or
+    `timing_seconds`. Raises MissingInterface when the slot does not define the functions the
+    traces call, FileNotFoundError when the drivers were not built (the slot did not compile),
+    OutOfTime when the launcher's time ran out before the correctness pass."""
     weights = weights or Weights()
     traces = list(traces) if traces is not None else default_traces(build_dir, testcases)
     slot, libc = slot_driver(slot_dir), libc_driver(build_dir)
@@ -246,7 +290,7 @@ def grade(slot_dir, build_dir="build", traces=None, weights=None, deterministic=
             raise FileNotFoundError(f"{program} is missing: build it with `make perf-programs`")
     with ThreadPoolExecutor(2) as pool:  # no timing here: the two passes may share the machine
         checked, baseline = pool.map(
-            lambda side: check(side[0], traces, align, seed, series_dir and Path(series_dir) / side[1]),
+            lambda side: check(side[0], traces, align, seed, series_dir and Path(series_dir) / side[1], launch=launch),
             ((slot, "slot"), (libc, "libc")),
         )
     rows = {}
@@ -262,14 +306,14 @@ def grade(slot_dir, build_dir="build", traces=None, weights=None, deterministic=
         rows[row.trace] = row
     good = [t for t in traces if not rows[Path(t).name].error]
     if deterministic:
-        measured = count_both(slot, libc, good)
+        measured = count_both(slot, libc, good, launch=launch)
         unit = "instructions"
     else:
-        measured = time_interleaved(slot, libc, good)
+        measured = time_interleaved(slot, libc, good, max_rounds=rounds, budget=timing_seconds, launch=launch)
         unit = "seconds"
     for name, result in measured.items():
         row = rows[name]
-        if isinstance(result, str) and result.startswith("still running"):
+        if isinstance(result, str) and "still running" in result:
             row.ratio = 0.0  # too slow to time: no throughput points, its utilization stands
             row.detail.update(unit=unit, slot=None, libc=None, note=f"throughput: {result}")
             continue
@@ -307,11 +351,11 @@ def table(rows, weights=None):
     for r in rows:
         libc = f"{r.libc_util:.2f}" if r.libc_util is not None else "-"
         if r.error:
-            lines.append(f"{r.trace:<24} {r.ops:>8} {'-':>6} {libc:>6} {'-':>6} {r.points:>5.2f}/{r.max_points:<6g}")
+            lines.append(f"{r.trace:<24} {r.ops:>8} {'-':>6} {libc:>6} {'-':>6} {r.points:>5.2f}/{r.max_points:<6.3g}")
             lines.append(f"    {r.error}")
         else:
             lines.append(
-                f"{r.trace:<24} {r.ops:>8} {r.util:>6.2f} {libc:>6} {r.ratio:>6.2f} {r.points:>5.2f}/{r.max_points:<6g}"
+                f"{r.trace:<24} {r.ops:>8} {r.util:>6.2f} {libc:>6} {r.ratio:>6.2f} {r.points:>5.2f}/{r.max_points:<6.3g}"
             )
     u, t, p = perf_index(rows, weights)
     lines.append(f"Perf index = {u:.0f} (util) + {t:.0f} (thru) = {p:.0f}/100")

@@ -12,6 +12,7 @@ keeps what finished.
 import os
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from grader import alignment
 from grader import box
 from grader import budget
 from grader import formats
+from grader import perf_items
 from grader import report
 from grader import rubric as R
 from grader import runner
@@ -70,6 +72,7 @@ def pytest_addoption(parser):
         help="when root, run each test program as a user of its own, named after this one (default: nobody; "
         "empty: stay root)",
     )
+    perf_items.addoption(group)
 
 
 def pytest_configure(config):
@@ -141,6 +144,10 @@ class Grading:
             raise pytest.UsageError(str(e)) from None
         self._apply_rubric()
         self.selected = self._selection(config)
+        try:
+            self.performance = perf_items.Category.of(self, config)
+        except R.RubricError as e:
+            raise pytest.UsageError(str(e)) from None
 
     @property
     def defined(self):
@@ -162,6 +169,7 @@ class Grading:
         for path in self.results.iterdir():
             if RESULT_FILES.match(path.name) and path.is_file():
                 path.unlink()
+        shutil.rmtree(self.results / "performance", ignore_errors=True)
 
     @property
     def box(self):
@@ -251,7 +259,9 @@ class Grading:
         if self.slot.compile_error and reporter and self.controller:
             reporter.write_line(self.not_built_line(), red=True, bold=True)
 
-    def pytest_collection_modifyitems(self, items):
+    def pytest_collection_modifyitems(self, session, items):
+        if self.performance:
+            items += self.performance.items(session)
         wanted = self.in_play if self.selected is None else self.selected
         keep = [i for i in items if not isinstance(i, TestcaseItem) or i.number in wanted]
         self.config.hook.pytest_deselected(items=[i for i in items if i not in keep])
@@ -294,7 +304,7 @@ class Grading:
         if not self.controller or not self.rows:
             return
         tr = terminalreporter
-        rows = sorted(self.rows, key=lambda r: r["number"])
+        rows = sorted(self.rows, key=report.in_order)
         if self.config.option.tbstyle != "no":
             self.print_failures(tr, rows)
         tr.section("heaplab", sep="=")
@@ -306,14 +316,24 @@ class Grading:
                 tr.write_line(line)
         for line in report.table(rows):
             tr.write_line(line)
+        for line in self.performance_lines(rows):
+            tr.write_line(line)
         got, total = report.score(rows)
         tr.write_line(report.score_line(rows), bold=True, green=got == total, red=got < total)
         tr.write_line(f"results: {self.results / 'results.json'}")
 
+    def performance_lines(self, rows):
+        """The performance category's per-trace table, its Perf index line and its HTML report."""
+        if not self.performance or not self.performance.visible:
+            return []
+        lines = perf_items.table(rows, self.performance.weights)
+        page = self.results / "performance" / "report.html"
+        return ["", "performance:", *lines, *([f"report: {page}"] if lines and page.exists() else [])]
+
     def pytest_sessionfinish(self):
         if self.controller:
-            rows = sorted(self.rows, key=lambda r: r["number"])
-            header = [*self.header(), self.rubric_line()]
+            rows = sorted(self.rows, key=report.in_order)
+            header = [*self.header(), self.rubric_line(), *self.performance_lines(rows)]
             report.write_json(self.results / "results.json", report.gradescope(rows, header, self.details))
             report.write_json(self.results / "summary.json",
                               report.summary(rows, header, self.total, self.slot.compile_error))
@@ -326,7 +346,7 @@ class Grading:
             self._box.remove()
         if self.controller and formats.AUTOLAB in self.formats:
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-            rows = sorted(self.rows, key=lambda r: r["number"])
+            rows = sorted(self.rows, key=report.in_order)
             if reporter:
                 reporter.write_line(formats.autolab_line(rows))
 

@@ -101,13 +101,20 @@ def failure(test, mode, result, judged, rerun, alone):
     return "\n".join(lines)
 
 
+def in_order(row):
+    """The sort key of a row: the numbered tests in their order, then the performance category's
+    traces (numbered P1, P2, ...: grader/perf_items.py)."""
+    number = row["number"]
+    return (0, number) if isinstance(number, int) else (1, int(number[1:]))
+
+
 def table(rows):
     """rows: dicts with number, name, category, verdict, points, max_points, time."""
     name_width = min(max([len(r["name"]) for r in rows] + [4]), 40)
     head = f"{'test':>4}  {'name':<{name_width}}  {'category':<13}  {'verdict':<17}  {'points':>9}  {'time':>7}"
     lines = [head, "-" * len(head)]
     for r in rows:
-        points = f"{r['points']:g}/{r['max_points']:g}"
+        points = f"{round(r['points'], 2):g}/{round(r['max_points'], 2):g}"
         time = f"{r['time']:.2f}s" if r["time"] is not None else "-"
         lines.append(
             f"{r['number']:>4}  {r['name'][:name_width]:<{name_width}}  {r['category']:<13}  "
@@ -146,14 +153,17 @@ def _count(n, noun):
 
 
 def numbers(tests):
-    """`9-12, 45, 52-99`: test numbers, runs of consecutive ones as ranges."""
+    """`9-12, 45, 52-99`: test numbers, runs of consecutive ones as ranges; the traces' (P1, P2)
+    after them, one by one."""
+    tests = list(tests)
     runs = []
-    for n in sorted(tests):
+    for n in sorted(t for t in tests if isinstance(t, int)):
         if runs and n == runs[-1][1] + 1:
             runs[-1][1] = n
         else:
             runs.append([n, n])
-    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+    traces = sorted((t for t in tests if not isinstance(t, int)), key=lambda t: int(t[1:]))
+    return ", ".join([*(f"{a}" if a == b else f"{a}-{b}" for a, b in runs), *traces])
 
 
 def summaries(rows):
@@ -190,7 +200,7 @@ def gradescope(rows, header_lines, details):
                 "score": r["points"],
                 "max_score": r["max_points"],
                 "status": "passed" if r["verdict"] == V.PASSED else "failed",
-                "output": details.get(r["name"], r["verdict"]),
+                "output": details.get(r["name"], r.get("message") or r["verdict"]),
                 "visibility": r.get("visibility", "visible"),
                 "tags": [r["category"]],
             }

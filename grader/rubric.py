@@ -1,4 +1,4 @@
-"""A rubric: which tests count, what each is worth, who sees it, and the performance weights.
+"""A rubric: which tests count, what each is worth, who sees it, and how performance is scored.
 
 A rubric file is TOML (rubrics/*.toml are the presets; docs/rubric.md gives every key):
 
@@ -10,9 +10,13 @@ A rubric file is TOML (rubrics/*.toml are the presets; docs/rubric.md gives ever
     visibility = "after_due_date"          # Gradescope's: visible, hidden, after_due_date, after_published
     [test.45]                              # optional, per test: points, visibility
     visibility = "hidden"
-    [performance]                          # the performance category's trace weights
-    util = 0.6
+    [performance]                          # optional: the performance category (docs/performance.md)
+    points = 18                            # shared evenly among its traces
+    util = 0.6                             # a trace's score: 0.6 * utilization + 0.4 * throughput
     throughput = 0.4
+    util_range = [0.0, 1.0]                # the thresholds of each measure: nothing below, all from
+    throughput_range = [0.0, 1.0]
+    traces = ["binary-bal", "gcc-cc1"]     # which traces (default: grader.perf_items.DEFAULT_TRACES)
 
 A test counts when its category is in play and the rubric's interfaces cover every family it
 needs; the others are left out of the run and of the maximum. A test in play whose family the
@@ -42,7 +46,8 @@ INTERFACES = {
 # A symbol whose presence shows the slot defines each family (`auto`); tc.INTERFACES for the others.
 EVIDENCE = {"malloc": FAMILIES["the C allocation family"], **tc.INTERFACES}
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-PERFORMANCE = {"util": 0.6, "throughput": 0.4}  # per trace: 0.6 * utilization + 0.4 * throughput ratio
+WEIGHTS = ("util", "throughput")  # per trace: util * utilization + throughput * throughput ratio
+PERFORMANCE_KEYS = ("points", *WEIGHTS, "util_range", "throughput_range", "traces", "visibility")
 KEYS = ("description", "interfaces", "categories", "category", "test", "performance")
 SETTINGS = ("points", "visibility")  # the keys of a [category.NAME] or [test.N] table
 
@@ -60,6 +65,22 @@ def required(test):
 
 
 @dataclass
+class Performance:
+    """The performance category's settings (a rubric's [performance] table): its points, shared
+    evenly among its traces; each trace's score, util * utilization + throughput * throughput
+    ratio, each measure mapped onto 0..1 between the ends of its range; the traces, by name
+    (None: the grader's default set); the visibility of its items."""
+
+    points: float = 18
+    util: float = 0.6
+    throughput: float = 0.4
+    util_range: tuple = (0.0, 1.0)
+    throughput_range: tuple = (0.0, 1.0)
+    traces: tuple | None = None
+    visibility: str = "visible"
+
+
+@dataclass
 class Rubric:
     name: str  # the preset's name, `auto`, or the file's path as given
     path: Path | None = None
@@ -68,7 +89,7 @@ class Rubric:
     categories: tuple = tuple(tc.CATEGORIES)
     category: dict = field(default_factory=dict)  # category -> {"points": .., "visibility": ..}
     test: dict = field(default_factory=dict)  # test number -> {"points": .., "visibility": ..}
-    performance: dict = field(default_factory=lambda: dict(PERFORMANCE))
+    performance: Performance = field(default_factory=Performance)
 
     def counts(self, test):
         return test.category in self.categories and required(test) <= self.interfaces
@@ -167,7 +188,7 @@ def parse(data, name, path, suite=None):
             known = f" (tests here: {min(suite)}-{max(suite)})" if suite else ""
             raise RubricError(where, f"test.{key}", f"no test numbered {key}{known}")
         rubric.test[int(key)] = _settings(where, f"test.{key}", settings)
-    rubric.performance = _performance(where, data.get("performance", PERFORMANCE))
+    rubric.performance = _performance(where, data.get("performance", {}))
     return rubric
 
 
@@ -216,11 +237,40 @@ def _settings(where, prefix, settings):
 
 
 def _performance(where, table):
-    """The performance category's weights, per trace (it holds no tests yet): each from 0 to 1,
-    adding up to 1."""
+    """The [performance] table: the weights each from 0 to 1, adding up to 1 (either alone sets the
+    other); each range two numbers rising from 0 or more (utilization's to 1 at most); the traces
+    a list of names, each of a trace file without its .rep."""
     table = _table(where, "performance", table)
-    _known(where, "performance.", table, PERFORMANCE)
-    weights = {k: _number(where, f"performance.{k}", table.get(k, 0), low=0, high=1) for k in PERFORMANCE}
-    if not math.isclose(sum(weights.values()), 1):
-        raise RubricError(where, "performance", f"the weights add up to {sum(weights.values()):g}, not 1")
-    return weights
+    _known(where, "performance.", table, PERFORMANCE_KEYS)
+    settings = Performance()
+    if "points" in table and not _number(where, "performance.points", table["points"], low=0):
+        raise RubricError(where, "performance.points", "expected a positive number, got 0")
+    settings.points = table.get("points", settings.points)
+    given = {k: _number(where, f"performance.{k}", table[k], low=0, high=1) for k in WEIGHTS if k in table}
+    if len(given) == 1:
+        (key, value), = given.items()
+        given[WEIGHTS[1 - WEIGHTS.index(key)]] = round(1 - value, 9)
+    if given:
+        if not math.isclose(sum(given.values()), 1):
+            raise RubricError(where, "performance", f"the weights add up to {sum(given.values()):g}, not 1")
+        settings.util, settings.throughput = given["util"], given["throughput"]
+    for key, high in (("util_range", 1), ("throughput_range", math.inf)):
+        if key in table:
+            value = table[key]
+            if not (isinstance(value, list) and len(value) == 2):
+                raise RubricError(where, f"performance.{key}", f"expected two numbers [low, high], got {value!r}")
+            low, top = (_number(where, f"performance.{key}", v, low=0, high=high) for v in value)
+            if not low < top:
+                raise RubricError(where, f"performance.{key}", f"expected the low end below the high one, got {value!r}")
+            setattr(settings, key, (low, top))
+    if "traces" in table:
+        names = table["traces"]
+        if not (isinstance(names, list) and names and all(isinstance(n, str) and n and "/" not in n for n in names)):
+            raise RubricError(where, "performance.traces", f"expected a list of trace names (no .rep), got {names!r}")
+        settings.traces = tuple(n.removesuffix(".rep") for n in names)
+    if "visibility" in table:
+        if table["visibility"] not in VISIBILITIES:
+            raise RubricError(where, "performance.visibility",
+                              f"expected one of {', '.join(VISIBILITIES)}, got {table['visibility']!r}")
+        settings.visibility = table["visibility"]
+    return settings

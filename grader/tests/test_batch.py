@@ -73,8 +73,9 @@ def test_a_class_is_graded_each_student_alone_into_a_gradebook(scratch):
     # Graded alone, alice's file has no debugging layer; carol's folder brings its own.
     assert {k: book["alice"][k] for k in ("score", "max", "status", "passed", "missing-interface")} == {
         "score": "2", "max": "3", "status": "ok", "passed": "2", "missing-interface": "1"}
-    assert {k: book["carol"][k] for k in ("score", "basic", "statistics", "status")} == {
-        "score": "3", "basic": "2", "statistics": "1", "status": "ok"}
+    assert {k: book["carol"][k] for k in ("score", "basic", "basic max", "statistics", "statistics max", "status")} == {
+        "score": "3", "basic": "2", "basic max": "2", "statistics": "1", "statistics max": "1", "status": "ok"}
+    assert (book["alice"]["statistics"], book["alice"]["statistics max"]) == ("0", "1")
     assert (book["bob smith, jr"]["status"], book["bob smith, jr"]["not-built"]) == ("not-built", "3")
     assert "error: expected expression" in book["bob smith, jr"]["note"]
     assert book["dave"]["status"] == "no-submission" and "README" in book["dave"]["note"]

@@ -38,7 +38,7 @@ def test_the_presets_choose_by_interface():
     assert counted(malloc) == set(SUITE) - needing("dmalloc") - needing("heap-report")
     assert needing("aligned") <= counted(malloc)
     for rubric in (malloc, dmalloc, full):
-        assert rubric.performance == {"util": 0.6, "throughput": 0.4}
+        assert rubric.performance == R.Performance(points=18, util=0.6, throughput=0.4)
 
 
 def test_auto_is_what_the_slot_defines():
@@ -85,6 +85,11 @@ visibility = "hidden"
     ("[test.12]\npoints = 0", "test.12.points: expected a positive number"),
     ("[performance]\nutil = 0.5\nthroughput = 0.4", "performance: the weights add up to 0.9, not 1"),
     ("[performance]\nutil = 0.6\nspeed = 0.4", "performance.speed: unknown key"),
+    ("[performance]\nutil_range = [0.5]", "performance.util_range: expected two numbers [low, high]"),
+    ("[performance]\nthroughput_range = [2, 1]", "performance.throughput_range: expected the low end below"),
+    ("[performance]\nutil_range = [0, 1.5]", "performance.util_range: expected a number between 0 and 1"),
+    ("[performance]\ntraces = []", "performance.traces: expected a list of trace names"),
+    ("[performance]\npoints = 0", "performance.points: expected a positive number"),
     ("interfaces = [", "file: not valid TOML"),
 ])
 def test_a_mistake_in_a_rubric_names_the_file_and_the_key(tmp_path, text, key):
