@@ -35,6 +35,9 @@ SECONDS = 60  # the category's own limit, the correctness pass and the timing to
 DETERMINISTIC_SECONDS = 180  # the same, counting instructions under valgrind
 ROUNDS = 5  # timing rounds at most (the K-best rule usually stops them sooner)
 TIMING_SECONDS = 10  # the timing rounds' own limit
+# One trace's correctness pass at most (the reference's longest takes under a second): an
+# allocator that hangs on one trace loses that trace and leaves the others their time.
+TRACE_SECONDS = 15
 
 
 def addoption(group):
@@ -122,7 +125,7 @@ class Category:
             rows = performance.grade(run.slot.path, run.slot.build, files, self.weights, self.deterministic,
                                      align=run.align,
                                      points_per_trace=self.points_each, series_dir=series, launch=launch,
-                                     rounds=ROUNDS, timing_seconds=TIMING_SECONDS)
+                                     rounds=ROUNDS, timing_seconds=TIMING_SECONDS, trace_timeout=TRACE_SECONDS)
         except performance.MissingInterface as e:
             return V.missing_interface(e.missing, run.defined[1])
         except FileNotFoundError:

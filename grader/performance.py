@@ -272,11 +272,12 @@ def count_both(slot, libc, traces, jobs=2, launch=run_plainly):
 
 def grade(slot_dir, build_dir="build", traces=None, weights=None, deterministic=False, align=16, seed=1,
           points_per_trace=1.0, series_dir=None, testcases="testcases", launch=run_plainly, rounds=10,
-          timing_seconds=30.0):
+          timing_seconds=30.0, trace_timeout=60):
     """One Row per trace: the slot's correctness pass and utilization, its throughput ratio to
     libc's allocator, and the points it earns of points_per_trace. `launch` runs the driver
     (run_plainly; the grader's runs it in the box); the timing stops after `rounds` rounds or
-    `timing_seconds`. Raises MissingInterface when the slot does not define the functions the
+    `timing_seconds`; a trace whose correctness pass runs past `trace_timeout` seconds fails alone.
+    Raises MissingInterface when the slot does not define the functions the
     traces call, FileNotFoundError when the drivers were not built (the slot did not compile),
     OutOfTime when the launcher's time ran out before the correctness pass."""
     weights = weights or Weights()
@@ -290,7 +291,8 @@ def grade(slot_dir, build_dir="build", traces=None, weights=None, deterministic=
             raise FileNotFoundError(f"{program} is missing: build it with `make perf-programs`")
     with ThreadPoolExecutor(2) as pool:  # no timing here: the two passes may share the machine
         checked, baseline = pool.map(
-            lambda side: check(side[0], traces, align, seed, series_dir and Path(series_dir) / side[1], launch=launch),
+            lambda side: check(side[0], traces, align, seed, series_dir and Path(series_dir) / side[1], trace_timeout,
+                               launch=launch),
             ((slot, "slot"), (libc, "libc")),
         )
     rows = {}
