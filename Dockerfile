@@ -5,7 +5,7 @@
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      gcc g++ make libc6-dev binutils python3 python3-pytest python3-pytest-xdist \
+      gcc g++ make libc6-dev binutils python3 python3-pytest python3-pytest-xdist python3-matplotlib \
       git perl sqlite3 gdb valgrind \
  && rm -rf /var/lib/apt/lists/*
 COPY . /heaplab

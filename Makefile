@@ -84,12 +84,12 @@ HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harn
 all: harness slot tests tools
 
 # ---- dependencies ----------------------------------------------------------------------------
-# Grading needs pytest and the programs the real-program tests run; the project's own tests
-# also need Check, clang, valgrind, matplotlib (the performance report's plots) and bubblewrap
+# Grading needs pytest, matplotlib (the performance report's plots) and the programs the
+# real-program tests run; the project's own tests also need Check, clang, valgrind and bubblewrap
 # (a root of its own for the image's entry point, grader/tests/test_formats.py). `deps`
 # installs what is missing when it may (root), and otherwise prints the one apt-get line to run.
-TEST_PACKAGES   := python3-pytest python3-pytest-xdist binutils git perl sqlite3
-CHECK_PACKAGES  := check pkg-config libsubunit-dev clang clang-format valgrind python3-matplotlib bubblewrap
+TEST_PACKAGES   := python3-pytest python3-pytest-xdist python3-matplotlib binutils git perl sqlite3
+CHECK_PACKAGES  := check pkg-config libsubunit-dev clang clang-format valgrind bubblewrap
 BENCH_PACKAGES  := libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
 # make perf's report plots with matplotlib; its deterministic mode counts with valgrind.
 PERF_PACKAGES   := python3-matplotlib $(if $(DETERMINISTIC),valgrind)

@@ -4,7 +4,13 @@ table and the plots (docs/performance.md). A student sees at a glance where the 
 away from the payload."""
 
 import html
+import importlib.util
 from pathlib import Path
+
+
+def available():
+    """Whether the plots can be drawn: matplotlib is Debian's python3-matplotlib."""
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def read_series(path):

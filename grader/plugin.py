@@ -22,6 +22,7 @@ from grader import box
 from grader import budget
 from grader import formats
 from grader import perf_items
+from grader import perf_report
 from grader import report
 from grader import rubric as R
 from grader import runner
@@ -328,7 +329,12 @@ class Grading:
             return []
         lines = perf_items.table(rows, self.performance.weights)
         page = self.results / "performance" / "report.html"
-        return ["", "performance:", *lines, *([f"report: {page}"] if lines and page.exists() else [])]
+        if not lines:
+            return []
+        if page.exists():
+            return ["", "performance:", *lines, f"report: {page}"]
+        why = "python3-matplotlib is not installed (make deps)" if not perf_report.available() else "no trace ran"
+        return ["", "performance:", *lines, f"report: not written: {why}"]
 
     def pytest_sessionfinish(self):
         if self.controller:
