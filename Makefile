@@ -242,7 +242,8 @@ $(sort $(BUILD)/harness $(BUILD)/tests $(TEST_BUILD) $(SLOT)/tests $(SLOT_TESTS)
 GRADER_ARGS = -p grader.plugin --rootdir=. -q --slot=$(SLOT) --build=$(BUILD) --alloc='$(ALLOC)' \
               --junitxml=$(SLOT)/results/junit.xml --budget-from=$(shell date +%s) $(if $(BUDGET),--budget=$(BUDGET)) \
               $(if $(T),--tests=$(T)) $(if $(ALIGN),--align=$(ALIGN)) $(if $(filter-out 1,$(J)),-n $(J)) \
-              $(if $(RUBRIC),--rubric='$(RUBRIC)') $(if $(FORMAT),--format='$(FORMAT)')
+              $(if $(RUBRIC),--rubric='$(RUBRIC)') $(if $(FORMAT),--format='$(FORMAT)') \
+              --tracker=$(if $(filter 0,$(TRACKER)),off,on)
 # Autolab reads the score from the output's last line: a test that lost must not make make add
 # its error line after it (pytest's status 1; a usage error, 4, still fails).
 AUTOLAB_STATUS = $(if $(findstring autolab,$(FORMAT)), || [ $$? = 1 ])

@@ -12,6 +12,7 @@ a fault prints a FAIL line and exits 1, where the differing line says more than 
 from dataclasses import dataclass, field
 
 from grader import matcher, postmortem
+from grader import tracker
 
 PASSED = "passed"
 WRONG_OUTPUT = "wrong-output"
@@ -27,9 +28,10 @@ CHEAT = "cheat"  # a test program took a shortcut the box caught (grader/box.py)
 BEFORE_MAIN = "before-main"  # the program ended (or hung) before the test's main started
 LIBC_MALLOC = "libc-malloc"  # the slot served malloc from libc's own allocator
 NOT_RUN = "not-run"  # the run's time budget was spent before the test ran, or during it
+TRACKER = "tracker"  # the tracker saw the allocator break its contract (docs/tracker.md)
 
 VERDICTS = (PASSED, WRONG_OUTPUT, WRONG_EXIT, CRASHED, TIMEOUT, OUTPUT_LIMIT, NOT_BUILT, MISSING_INTERFACE,
-            BAD_TESTCASE, GRADER_ERROR, CHEAT, BEFORE_MAIN, LIBC_MALLOC, NOT_RUN)
+            BAD_TESTCASE, GRADER_ERROR, CHEAT, BEFORE_MAIN, LIBC_MALLOC, NOT_RUN, TRACKER)
 
 
 @dataclass
@@ -216,10 +218,15 @@ def judge(test, result, budget_cut=None):
         where, frames = (crash.headline(), crash.backtrace()) if crash else ("", [])
         return Verdict(CRASHED, f"Received signal {result['signal']} ({result['signal_description']}){where}",
                        details=["backtrace (innermost first):", *frames] if frames else [])
+    seen = tracker.counted(result["tracker"], test.category) if result.get("tracker") else []
+    found = _tracker_findings(seen)
     heap = libc_heap(result)
     if heap:
         return Verdict(LIBC_MALLOC, f"the allocator's memory came from libc's malloc (libc's heap grew to {heap:,} "
-                       "bytes): the slot must get memory from the system (sbrk/mmap), not from libc")
+                       "bytes): the slot must get memory from the system (sbrk/mmap), not from libc"
+                       + (f"; the tracker: {found[0]}" if found else ""), details=found[1:])
+    if seen:
+        return Verdict(TRACKER, f"the tracker saw {_violations(len(seen))}: {found[0]}", details=found[1:])
     lines = output_lines(result["output"])
     mismatch = matcher.match(test.expected, lines, test.unordered, sort=test.sort, abort=test.abort)
     if mismatch:
@@ -227,6 +234,15 @@ def judge(test, result, budget_cut=None):
     if not exit_ok:
         return Verdict(WRONG_EXIT, f"{describe_exit(result)}; expected {_expected_exit(test.exit)}")
     return Verdict(PASSED)
+
+
+def _violations(n):
+    return f"{n} violation{'' if n == 1 else 's'}"
+
+
+def _tracker_findings(seen, most=5):
+    """The first violations the tracker saw, one line each, for the message and its details."""
+    return [tracker.describe(v) for v in seen[:most]] + ([f"... and {len(seen) - most} more"] if len(seen) > most else [])
 
 
 def output_lines(output):

@@ -1,0 +1,73 @@
+"""The tracker in grading (docs/tracker.md, "Grading under it"): the file its records go to for
+one run of a test, and what the grader reads from it afterwards.
+
+Every process of the test writes there (the test program, its forked children, the real
+programs a test runs on the slot), each record tagged with its pid. Violations count whichever
+process saw them: a real program that the slot served an overlapping block was served it by the
+slot. The summary that counts is the test program's own: of the summaries written by the test's
+program, the one whose parent wrote none (its forked children's parent did).
+"""
+
+import json
+from pathlib import Path
+
+# Where the box shows the tracker and its records file: paths that name no test.
+TRACKER_SO = "/heaplab/tracker.so"
+RECORDS = "/heaplab/tracker.jsonl"
+
+# The violations that fail a test anywhere; `misaligned` fails only the alignment tests, which
+# grade the course's alignment (grader/alignment.py): a course may grade the rest on 8 bytes.
+ALIGNMENT_CATEGORY = "alignment"
+
+
+def records_file(results_dir, test, mode):
+    """A fresh, empty file for the records of one run, which the test's own user (another user,
+    when the grader is root) may append to."""
+    path = Path(results_dir) / f"{test.name}.{mode}.tracker.jsonl"
+    path.unlink(missing_ok=True)
+    path.touch()
+    path.chmod(0o666)
+    return path
+
+
+def read(path, programs):
+    """What the records at `path` say: {"violations": [...], "summary": the test program's own
+    summary or None, "processes": how many processes wrote one}. `programs`: the paths the
+    test's program has (in the box and outside it), to tell its summaries from those of the
+    programs it runs."""
+    violations, summaries = [], []
+    try:
+        lines = Path(path).read_text(errors="replace").splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a process killed mid-write leaves a partial line
+        if not isinstance(record, dict):
+            continue
+        if record.get("kind") == "violation":
+            violations.append(record)
+        elif record.get("kind") == "summary":
+            summaries.append(record)
+    own = [s for s in summaries if s.get("exe") in programs]
+    pids = {s.get("pid") for s in own}
+    roots = [s for s in own if s.get("ppid") not in pids]
+    return {"violations": violations, "summary": roots[0] if len(roots) == 1 else None,
+            "processes": len(summaries)}
+
+
+def counted(seen, category):
+    """The violations that fail a test of `category`."""
+    return [v for v in seen["violations"] if v.get("type") != "misaligned" or category == ALIGNMENT_CATEGORY]
+
+
+def describe(violation):
+    """One violation as the report shows it: its message, where it was called from, which
+    process saw it."""
+    caller = violation.get("caller") or {}
+    where = caller.get("symbol") or ""
+    if caller.get("module"):
+        where = f"{where} in {Path(caller['module']).name}" if where else f"{Path(caller['module']).name}+{caller.get('offset')}"
+    return f"{violation.get('message')}" + (f" (called from {where}" if where else " (") + f", pid {violation.get('pid')})"
