@@ -23,6 +23,8 @@ def command(test, mode, slot, align=alignment.DEFAULT, tracked=False):
     program = slot.program(test, mode)
     preload = f"{slot.tracker}:{slot.shared_object}" if tracked else str(slot.shared_object)
     prefix = f"LD_PRELOAD={shlex.quote(preload)} " if mode == "preload" else ""
+    if tracked:
+        prefix = f"HEAPLAB_TRACKER_OUT=/dev/stderr {prefix}"
     if align != alignment.DEFAULT:
         prefix = f"HEAPLAB_ALIGN={align} " + prefix
     return prefix + shlex.join([str(program), *test.args])
@@ -81,5 +83,5 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
         raise RuntimeError(f"the runner failed (exit {proc.returncode}): {errors.strip()}")
     result = json.loads(out.read_text())
     if records:
-        result["tracker"] = T.read(records, {PROGRAM, str(program)})
+        result["tracker"] = T.read(records, {PROGRAM, str(program)}, shown)
     return seen_outside(result, shown) if result["isolation"] != "none" else result

@@ -9,11 +9,16 @@ program, the one whose parent wrote none (its forked children's parent did).
 """
 
 import json
+import subprocess
 from pathlib import Path
+
+from grader import postmortem
 
 # Where the box shows the tracker and its records file: paths that name no test.
 TRACKER_SO = "/heaplab/tracker.so"
 RECORDS = "/heaplab/tracker.jsonl"
+
+SHOWN = 5  # violations the report names, each with its call site
 
 # The violations that fail a test anywhere; `misaligned` fails only the alignment tests, which
 # grade the course's alignment (grader/alignment.py): a course may grade the rest on 8 bytes.
@@ -30,11 +35,11 @@ def records_file(results_dir, test, mode):
     return path
 
 
-def read(path, programs):
+def read(path, programs, files):
     """What the records at `path` say: {"violations": [...], "summary": the test program's own
     summary or None, "processes": how many processes wrote one}. `programs`: the paths the
     test's program has (in the box and outside it), to tell its summaries from those of the
-    programs it runs."""
+    programs it runs; `files`: {path in the box: the file}, to find the code that called."""
     violations, summaries = [], []
     try:
         lines = Path(path).read_text(errors="replace").splitlines()
@@ -54,8 +59,27 @@ def read(path, programs):
     own = [s for s in summaries if s.get("exe") in programs]
     pids = {s.get("pid") for s in own}
     roots = [s for s in own if s.get("ppid") not in pids]
+    for misaligned in (False, True):  # what either kind of test shows
+        _locate([v for v in violations if (v.get("type") == "misaligned") == misaligned][:SHOWN], files)
     return {"violations": violations, "summary": roots[0] if len(roots) == 1 else None,
             "processes": len(summaries)}
+
+
+def _locate(violations, files):
+    """Each violation's call site as `function (file:line)` where the module's debug information
+    says (the slot's and the tests' are built with -g), in its caller's `where`."""
+    for v in violations:
+        caller = v.get("caller") or {}
+        module, offset = caller.get("module"), caller.get("offset")
+        if not module or not offset:
+            continue
+        real = str(files.get(module, module))
+        try:
+            (function, location), = postmortem.addr2line(real, [int(offset, 16)])
+        except (OSError, ValueError, subprocess.SubprocessError):
+            continue
+        if function != "??":
+            caller["where"] = f"{function} ({location})" if not location.startswith("??") else function
 
 
 def counted(seen, category):
@@ -67,7 +91,7 @@ def describe(violation):
     """One violation as the report shows it: its message, where it was called from, which
     process saw it."""
     caller = violation.get("caller") or {}
-    where = caller.get("symbol") or ""
-    if caller.get("module"):
-        where = f"{where} in {Path(caller['module']).name}" if where else f"{Path(caller['module']).name}+{caller.get('offset')}"
-    return f"{violation.get('message')}" + (f" (called from {where}" if where else " (") + f", pid {violation.get('pid')})"
+    module = Path(caller["module"]).name if caller.get("module") else None
+    where = caller.get("where") or caller.get("symbol") and f"{caller['symbol']} in {module}" or (
+        module and f"{module}+{caller.get('offset')}")
+    return f"{violation.get('message')} (" + (f"called from {where}, " if where else "") + f"pid {violation.get('pid')})"

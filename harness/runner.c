@@ -319,7 +319,8 @@ static void parse_option(struct options *o, int opt, char **argv) {
         case OPT_BIND:
         case OPT_BIND_WRITABLE:
             o->writable[o->n_binds] = opt == OPT_BIND_WRITABLE;
-            o->binds[o->n_binds++] = box_path(optarg, opt == OPT_BIND ? "bind" : "bind-writable", true);
+            o->binds[o->n_binds++] =
+                box_path(optarg, opt == OPT_BIND ? "bind" : "bind-writable", true);
             break;
         case OPT_HIDE:
             o->hides[o->n_hides++] = box_path(optarg, "hide", false);
@@ -1003,7 +1004,8 @@ static char *unboxed_value(const struct child_plan *p, char *edit) {
     for (const char *at = value + 1;; at++) {
         size_t len = strcspn(at, ":");
         const char *source = unboxed_path(p, at, len);
-        char *longer = source ? xasprintf("%s%s", out, source) : xasprintf("%s%.*s", out, (int)len, at);
+        char *longer =
+            source ? xasprintf("%s%s", out, source) : xasprintf("%s%.*s", out, (int)len, at);
         free(out);
         out = longer;
         at += len;

@@ -519,12 +519,16 @@ static void read_config(void) {
     long align = env_number("HEAPLAB_ALIGN", 16, 1, 4096);
     align = env_number("HEAPLAB_TRACKER_ALIGN", align, 1, 4096);
     cfg.align = (size_t)align & (size_t)(align - 1) ? 16 : (size_t)align;
+    /* Linked into every static test program, it writes only where HEAPLAB_TRACKER_OUT asks: a
+       test run by hand, or under a debugger, prints what it always did. */
+#ifndef HEAPLAB_TRACKER_LINKED
     struct stat sb;
     if (fstat(2, &sb) == 0) {
         cfg.err_dev = sb.st_dev;
         cfg.err_ino = sb.st_ino;
         cfg.err_ok = 1;
     }
+#endif
 }
 
 static void at_fork_prepare(void) {
@@ -545,17 +549,39 @@ static void at_fork_child(void) {
     pthread_mutex_unlock(&lock);
 }
 
+#ifdef HEAPLAB_TRACKER_LINKED
+/* The static build (docs/tracker.md): the slot's objects are linked into the program with their
+   allocation functions renamed __heaplab_slot_NAME, so the program's malloc is the tracker's and
+   forwards to them. A function the slot does not define is the next one, libc's. */
+#define SLOT_FUNCTION(name) extern __typeof__(name) __heaplab_slot_##name __attribute__((weak));
+#define SLOT_OR_NEXT(name)                                                                         \
+    (__heaplab_slot_##name ? __heaplab_slot_##name : (__typeof__(next.name))lookup(#name))
+#else
+#define SLOT_FUNCTION(name)
+#define SLOT_OR_NEXT(name) ((__typeof__(next.name))lookup(#name))
+#endif
+SLOT_FUNCTION(malloc)
+SLOT_FUNCTION(free)
+SLOT_FUNCTION(calloc)
+SLOT_FUNCTION(realloc)
+SLOT_FUNCTION(posix_memalign)
+SLOT_FUNCTION(aligned_alloc)
+SLOT_FUNCTION(memalign)
+SLOT_FUNCTION(valloc)
+SLOT_FUNCTION(pvalloc)
+SLOT_FUNCTION(malloc_usable_size)
+
 static void setup(void) {
-    next.malloc = lookup("malloc");
-    next.free = lookup("free");
-    next.calloc = lookup("calloc");
-    next.realloc = lookup("realloc");
-    next.posix_memalign = lookup("posix_memalign");
-    next.aligned_alloc = lookup("aligned_alloc");
-    next.memalign = lookup("memalign");
-    next.valloc = lookup("valloc");
-    next.pvalloc = lookup("pvalloc");
-    next.malloc_usable_size = lookup("malloc_usable_size");
+    next.malloc = SLOT_OR_NEXT(malloc);
+    next.free = SLOT_OR_NEXT(free);
+    next.calloc = SLOT_OR_NEXT(calloc);
+    next.realloc = SLOT_OR_NEXT(realloc);
+    next.posix_memalign = SLOT_OR_NEXT(posix_memalign);
+    next.aligned_alloc = SLOT_OR_NEXT(aligned_alloc);
+    next.memalign = SLOT_OR_NEXT(memalign);
+    next.valloc = SLOT_OR_NEXT(valloc);
+    next.pvalloc = SLOT_OR_NEXT(pvalloc);
+    next.malloc_usable_size = SLOT_OR_NEXT(malloc_usable_size);
     next.sbrk = lookup("sbrk");
     next.brk = lookup("brk");
     next.mmap = lookup("mmap");
@@ -800,9 +826,20 @@ static uintptr_t page_round(size_t n) {
    that return into the tracker, which the tracker never makes itself (its own memory comes from
    tt_map): an allocator function the tracker called that ends in a tail call (`return
    mmap(...)`, `free` ending in `munmap`). */
+#ifdef HEAPLAB_TRACKER_LINKED
+/* Linked, the slot's objects call these by their renamed names (__heaplab_slot_sbrk, ...): every
+   call that reaches them is the allocator's, and the program's own calls go to libc's unseen. */
+#define SYSTEM_CALL(name) __heaplab_slot_##name
+static int allocators_call(uintptr_t caller) {
+    (void)caller;
+    return !libc_mode;
+}
+#else
+#define SYSTEM_CALL(name) name
 static int allocators_call(uintptr_t caller) {
     return !libc_mode && (in_span(allocator_text, caller) || in_span(tracker_text, caller));
 }
+#endif
 
 static void range_change(uintptr_t add_lo, uintptr_t add_hi, uintptr_t drop_lo, uintptr_t drop_hi) {
     pthread_mutex_lock(&lock);
@@ -825,7 +862,7 @@ static int forget_range(uintptr_t lo, uintptr_t hi) {
     return covered;
 }
 
-EXPORT void *sbrk(intptr_t incr) {
+EXPORT void *SYSTEM_CALL(sbrk)(intptr_t incr) {
     if (!ready() && !next.sbrk) return (errno = ENOMEM, (void *)-1);
     int ours = incr && allocators_call(CALLER);
     uintptr_t top = (uintptr_t)next.sbrk(0), shrink = incr < 0 ? (uintptr_t)-incr : 0;
@@ -839,7 +876,7 @@ EXPORT void *sbrk(intptr_t incr) {
     return (void *)old;
 }
 
-EXPORT int brk(void *addr) {
+EXPORT int SYSTEM_CALL(brk)(void *addr) {
     if (!ready() && !next.brk) return (errno = ENOMEM, -1);
     int ours = allocators_call(CALLER);
     uintptr_t before = (uintptr_t)next.sbrk(0), after = (uintptr_t)addr;
@@ -862,15 +899,15 @@ static void *mmap_from(uintptr_t caller, void *addr, size_t len, int prot, int f
     return p;
 }
 
-EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
+EXPORT void *SYSTEM_CALL(mmap)(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
     return mmap_from(CALLER, addr, len, prot, flags, fd, off);
 }
 
-EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
+EXPORT void *SYSTEM_CALL(mmap64)(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
     return mmap_from(CALLER, addr, len, prot, flags, fd, off);
 }
 
-EXPORT int munmap(void *addr, size_t len) {
+EXPORT int SYSTEM_CALL(munmap)(void *addr, size_t len) {
     if (!ready() && !next.munmap) return (int)syscall(SYS_munmap, addr, len);
     /* Any unmapping of the allocator's memory takes it away, whoever asks. */
     uintptr_t lo = (uintptr_t)addr, hi = lo + page_round(len);
@@ -880,7 +917,7 @@ EXPORT int munmap(void *addr, size_t len) {
     return r;
 }
 
-EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...) {
+EXPORT void *SYSTEM_CALL(mremap)(void *old, size_t old_len, size_t new_len, int flags, ...) {
     void *want = NULL;
     if (flags & MREMAP_FIXED) {
         va_list ap;

@@ -28,11 +28,11 @@ class Graded:
 
 
 def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None, jobs=1, timeout=900, align=None,
-          rubric=None, formats=None, budget=None):
+          rubric=None, formats=None, budget=None, tracker=None):
     """`make test` on an allocator; the slot directory is the caller's so runs never collide."""
     args = ["make", "-s", "--no-print-directory", "test", f"ALLOC={alloc}", f"SLOT={slot}", f"J={jobs}"]
     given = {"TESTCASES": testcases, "BUILD": build, "T": tests, "ALIGN": align, "RUBRIC": rubric,
-             "FORMAT": formats, "BUDGET": budget}
+             "FORMAT": formats, "BUDGET": budget, "TRACKER": tracker}
     args += [f"{name}={value}" for name, value in given.items() if value is not None and value != ""]
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     results = Path(slot) / "results" / "results.json"
