@@ -466,6 +466,7 @@ lint:
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c harness/base_allocator.c \
 	    harness/trace_driver.c harness/trace_recorder.c $(TRACKER_SOURCES) alloc/alloc.c alloc/dmalloc.c || exit 1; \
 	  $$cc $(CFLAGS_STRICT) -DHL_SLOT -fsyntax-only harness/trace_driver.c || exit 1; \
+	  $$cc $(CFLAGS_STRICT) -DHEAPLAB_TRACKER_LINKED -fsyntax-only harness/tracker.c || exit 1; \
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only -Iharness/tools harness/tools/*.c || exit 1; \
 	  for z in grader/tests/tracker_zoo/*.c grader/tests/tracker_progs/*.c; do \
 	    $$cc $(CFLAGS_STRICT) -pthread -fsyntax-only $$z || exit 1; done; \

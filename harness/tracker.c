@@ -14,6 +14,11 @@
  * is written as a record at once; at exit a summary follows, and, when asked, the blocks never
  * freed grouped by allocation site. docs/tracker.md describes the environment and the records.
  *
+ * Built with -DHEAPLAB_TRACKER_LINKED, it is linked into a static test program instead, ahead of
+ * a copy of the slot whose allocation functions and system calls are renamed __heaplab_slot_NAME
+ * (the Makefile's liballoc.tracked.a): the program's malloc is then the tracker's, it forwards to
+ * the renamed functions, and the renamed system calls are the slot's alone.
+ *
  * Where interposers usually break:
  *   - its own memory (the tables, the site store) is mmap'd, never the watched allocator's;
  *   - calls made while it resolves the next definitions (dlsym allocates) are served from a
