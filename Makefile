@@ -18,6 +18,8 @@ ALLOC   ?= alloc/alloc.c
 J       ?= $(shell nproc 2>/dev/null || echo 1)
 PYTHON  := /usr/bin/python3
 PYTEST  := $(PYTHON) -m pytest
+empty   :=
+space   := $(empty) $(empty)
 
 # Each allocator gets its own slot directory, so grading another file never reuses objects
 # built from a different one.
@@ -73,7 +75,12 @@ PRELOAD_TESTS := $(PRELOAD_NAMES:%=$(TEST_BUILD)/%)
 STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT_TESTS)/%)
 
 HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
-           $(BUILD)/harness/libbase_allocator.pic.a $(BUILD)/harness/tracker.so
+           $(BUILD)/harness/libbase_allocator.pic.a $(BUILD)/harness/tracker.so $(BUILD)/harness/tracker_linked.o
+
+# TRACKER=0 grades without the tracker (docs/tracker.md), to measure what it costs: the preload
+# runs leave it out, and the static test programs are linked without it.
+TRACKER ?= 1
+TRACKED := $(if $(filter 0,$(TRACKER)),,1)
 
 .PHONY: all test grade-all shared-tests check units deps deps-check alloc-exists harness slot tests tools gdb valgrind \
         clean format lint image ubsan autograder-zip
@@ -134,8 +141,14 @@ $(BUILD)/harness/libbase_allocator.pic.a: harness/base_allocator.c alloc/dmalloc
 
 # The tracker: preloaded ahead of an allocator, it checks and records every call (docs/tracker.md).
 TRACKER_SOURCES := harness/tracker.c harness/tracker_table.c harness/tracker_record.c
-$(BUILD)/harness/tracker.so: $(TRACKER_SOURCES) harness/tracker.h harness/tracker_table.h harness/tracker_record.h | $(BUILD)/harness
+TRACKER_HEADERS := harness/tracker.h harness/tracker_table.h harness/tracker_record.h
+$(BUILD)/harness/tracker.so: $(TRACKER_SOURCES) $(TRACKER_HEADERS) | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -pthread -fPIC -shared -o $@ $(TRACKER_SOURCES) -ldl
+
+# The same, for the static build: one object linked into each test program ahead of a copy of
+# the slot whose allocation functions and system calls are renamed __heaplab_slot_NAME.
+$(BUILD)/harness/tracker_linked.o: $(TRACKER_SOURCES) $(TRACKER_HEADERS) | $(BUILD)/harness
+	$(CC) $(CFLAGS_STRICT) -pthread -DHEAPLAB_TRACKER_LINKED -r -o $@ $(TRACKER_SOURCES)
 
 # ---- the tools -------------------------------------------------------------------------------
 # mreplace, mstats and leakcheck (README): a program on the slot's allocator, its allocation
@@ -197,6 +210,23 @@ $(SLOT)/dmalloc.pic.o: $(DMALLOC) $(SLOT_HEADERS) | $(SLOT)/tests $(SLOT)/alloc.
 $(SLOT)/liballoc.a: $(SLOT)/alloc.o $(DMALLOC:%=$(SLOT)/dmalloc.o) $(SLOT)/sources
 	@rm -f $@ && ar rcs $@ $(call SLOT_OBJECTS,$(SLOT)/alloc.o,$(SLOT)/dmalloc.o)
 
+# The slot as the static build links it under the tracker: each object that defines one of the
+# allocation functions is copied with them, and the system calls it makes, renamed
+# __heaplab_slot_NAME (its own calls among them go straight to each other); the tracker's
+# malloc is then the program's, as the slot's was, and forwards to the slot's. Objects that
+# define none (a debugging layer calling malloc) call the tracker's.
+SLOT_RENAMED := malloc free calloc realloc posix_memalign aligned_alloc memalign valloc pvalloc malloc_usable_size
+SLOT_SYSCALLS := sbrk brk mmap mmap64 munmap mremap
+$(SLOT)/renamed.syms: | $(SLOT)/tests
+	@for f in $(SLOT_RENAMED) $(SLOT_SYSCALLS); do echo "$$f __heaplab_slot_$$f"; done >$@
+
+$(SLOT)/liballoc.tracked.a: $(SLOT)/liballoc.a $(SLOT)/renamed.syms
+	@rm -rf $@ $(SLOT)/tracked && mkdir -p $(SLOT)/tracked && cd $(SLOT)/tracked && ar x $(abspath $<) && \
+	  for o in *.o; do \
+	    if nm -g --defined-only $$o | grep -qE ' ($(subst $(space),|,$(SLOT_RENAMED)))$$'; then \
+	      objcopy --redefine-syms=$(abspath $(SLOT)/renamed.syms) $$o; fi; done && \
+	  ar rcs $(abspath $@) *.o
+
 $(SLOT)/alloc.so: $(SLOT)/alloc.pic.o $(DMALLOC:%=$(SLOT)/dmalloc.pic.o) $(SLOT)/sources \
                   $(BUILD)/harness/libbase_allocator.pic.a
 	@$(SLOT_LINK) -shared -o $@ $(call SLOT_OBJECTS,$(SLOT)/alloc.pic.o,$(SLOT)/dmalloc.pic.o) \
@@ -231,9 +261,21 @@ $(TEST_BUILD)/test%.o: $(TEST_DIR)/test%.cc $(TEST_HEADERS) | $(TEST_BUILD)
 $(TEST_BUILD)/%: $(TEST_BUILD)/%.o $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o
 	@$(TEST_LINK) -o $@ $^ $(TEST_LDLIBS)
 
+# Under the tracker (TRACKER=1, the default), the tracker's object and the renamed slot; the -u
+# options pull the slot's objects out of the archive, which the tracker names by weak references
+# alone (a slot need not define all ten functions).
+SLOT_PULLED  = $$(nm -g --defined-only $(SLOT)/liballoc.tracked.a | sed -n 's/.* T \(__heaplab_slot_.*\)/-Wl,-u,\1/p')
+STATIC_SLOT  = $(if $(TRACKED),$(BUILD)/harness/tracker_linked.o $(SLOT)/liballoc.tracked.a $(SLOT_PULLED),$(SLOT)/liballoc.a)
+
+# Which way the static programs were linked: switching TRACKER relinks them.
+$(SLOT)/tracked-link: FORCE | $(SLOT)/tests
+	@echo '$(TRACKED)' | cmp -s - $@ || echo '$(TRACKED)' >$@
+
 $(SLOT_TESTS)/%: $(TEST_BUILD)/%.o $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
-                 $(SLOT)/liballoc.a
-	@$(if $(filter %.cc %.cpp,$(SLOT_SOURCES)),$(CXX),$(TEST_LINK)) -o $@ $^ $(TEST_LDLIBS) 2>$@.log || { cat $@.log >&2; exit 1; }
+                 $(SLOT)/liballoc.a $(SLOT)/tracked-link \
+                 $(if $(TRACKED),$(BUILD)/harness/tracker_linked.o $(SLOT)/liballoc.tracked.a)
+	@$(if $(filter %.cc %.cpp,$(SLOT_SOURCES)),$(CXX),$(TEST_LINK)) -o $@ $(wordlist 1,3,$^) $(STATIC_SLOT) \
+	  $(TEST_LDLIBS) 2>$@.log || { cat $@.log >&2; exit 1; }
 
 $(sort $(BUILD)/harness $(BUILD)/tests $(TEST_BUILD) $(SLOT)/tests $(SLOT_TESTS)):
 	@mkdir -p $@
@@ -245,7 +287,8 @@ GRADER_ARGS = -p grader.plugin --rootdir=. -q --slot=$(SLOT) --build=$(BUILD) --
               --junitxml=$(SLOT)/results/junit.xml --budget-from=$(shell date +%s) $(if $(BUDGET),--budget=$(BUDGET)) \
               $(if $(T),--tests=$(T)) $(if $(ALIGN),--align=$(ALIGN)) $(if $(filter-out 1,$(J)),-n $(J) --dist loadgroup) \
               $(if $(RUBRIC),--rubric='$(RUBRIC)') $(if $(FORMAT),--format='$(FORMAT)') \
-              $(if $(filter 0,$(PERF)),--no-performance) $(if $(DETERMINISTIC),--deterministic)
+              $(if $(filter 0,$(PERF)),--no-performance) $(if $(DETERMINISTIC),--deterministic) \
+              --tracker=$(if $(TRACKED),on,off)
 # Autolab reads the score from the output's last line: a test that lost must not make make add
 # its error line after it (pytest's status 1; a usage error, 4, still fails).
 AUTOLAB_STATUS = $(if $(findstring autolab,$(FORMAT)), || [ $$? = 1 ])
@@ -277,10 +320,12 @@ alloc-exists:
 
 # One test under a debugger, in its own mode (the static build when it has one), from a fresh
 # directory as under the grader, with the alignment the grading asked for (ALIGN=).
+# Without the tracker: a breakpoint on malloc stops in the slot's, as the student expects.
+gdb valgrind: TRACKER := 0
 gdb valgrind: deps-check alloc-exists
 	@test -n "$(T)" || { echo "usage: make $@ T=NUMBER" >&2; exit 2; }
 	@$(MAKE) --no-print-directory harness
-	@$(MAKE) --no-print-directory -k -j$(J) slot tests 2>$(SLOT)/build.log || true
+	@$(MAKE) --no-print-directory -k -j$(J) slot tests TRACKER=$(TRACKER) 2>$(SLOT)/build.log || true
 	@cmd=$$($(PYTHON) -m grader.testcase $@ $(TESTCASES) '$(T)' $(SLOT) $(BUILD)) || exit 2; \
 	  cd "$$(mktemp -d)" && echo "$(if $(ALIGN),HEAPLAB_ALIGN=$(ALIGN) )$$cmd" && \
 	  $(if $(ALIGN),export HEAPLAB_ALIGN=$(ALIGN) &&) eval "exec $$cmd"
@@ -439,6 +484,7 @@ lint:
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c harness/base_allocator.c \
 	    harness/trace_driver.c harness/trace_recorder.c $(TRACKER_SOURCES) alloc/alloc.c alloc/dmalloc.c || exit 1; \
 	  $$cc $(CFLAGS_STRICT) -DHL_SLOT -fsyntax-only harness/trace_driver.c || exit 1; \
+	  $$cc $(CFLAGS_STRICT) -DHEAPLAB_TRACKER_LINKED -fsyntax-only harness/tracker.c || exit 1; \
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only -Iharness/tools harness/tools/*.c || exit 1; \
 	  for z in grader/tests/tracker_zoo/*.c grader/tests/tracker_progs/*.c; do \
 	    $$cc $(CFLAGS_STRICT) -pthread -fsyntax-only $$z || exit 1; done; \

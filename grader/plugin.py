@@ -36,7 +36,7 @@ PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user
 # What a run writes in its results directory, and clears at its start: a file left by an earlier
 # run must never pass for this one's.
 RESULT_FILES = re.compile(
-    r"^(results\.json|summary\.json|junit\.xml|prairielearn\.json|(\d{3}-.*|test\d{3})\.(static|preload)\.json|before-main\.\w+\.json)(\.\d+)?(\.tmp)?$"
+    r"^(results\.json|summary\.json|junit\.xml|prairielearn\.json|(\d{3}-.*|test\d{3})\.(static|preload)\.(json|tracker\.jsonl)|before-main\.\w+\.json)(\.\d+)?(\.tmp)?$"
 )
 
 
@@ -67,6 +67,11 @@ def pytest_addoption(parser):
     group.addoption(
         "--budget-from", type=float, default=None, metavar="EPOCH",
         help="when the budget started, in seconds since the epoch (default: now; `make test` passes its own start)",
+    )
+    group.addoption(
+        "--tracker", choices=("on", "off"), default="on",
+        help="run every test under the tracker, which fails a test whose allocator it saw break its contract "
+        "(docs/tracker.md; default: on; off: to measure its cost)",
     )
     group.addoption(
         "--run-as", default=runner.UNPRIVILEGED_USER, metavar="USER",
@@ -134,6 +139,7 @@ class Grading:
             self.budget.deadline = config.workerinput["heaplab_deadline"]
         self.broken_start = BrokenStart(self.results)
         self.user = config.getoption("--run-as") or None
+        self.tracked = config.getoption("--tracker") == "on"
         self._box = None
         self.rows, self.details, self.total = [], {}, None
         self._defined = None
@@ -441,7 +447,8 @@ class TestcaseItem(pytest.Item):
             limit = run.budget.limit(test.timeout)
             if limit is None:
                 return V.not_run(run.budget.seconds)
-            result = runner.run(test, mode, run.slot, run.results, run.runner, run.user, run.align, run.box, limit)
+            result = runner.run(test, mode, run.slot, run.results, run.runner, run.user, run.align, run.box, limit,
+                                run.tracked)
             run.broken_start.record(test, result)
             row["time"] = (row["time"] or 0) + result["wall_time"]
             row["isolation"], row["isolation_error"] = result["isolation"], result["isolation_error"]
@@ -460,7 +467,7 @@ class TestcaseItem(pytest.Item):
         extra = "" if run.alloc == "alloc/alloc.c" else f" ALLOC={shlex.quote(run.alloc)}"
         extra += "" if run.align == alignment.DEFAULT else f" ALIGN={run.align}"
         rerun = f"make test T={self.number}{extra}   (debug: make gdb T={self.number}{extra}, make valgrind T={self.number}{extra})"
-        alone = runner.command(self.test, mode, run.slot, run.align)
+        alone = runner.command(self.test, mode, run.slot, run.align, run.tracked)
         judged.message = report.failure(self.test, mode, result, judged, rerun, alone)
         return judged
 

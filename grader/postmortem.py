@@ -101,7 +101,7 @@ def _symbolize(pcs, maps):
     names = {}
     for path in {p for p, _ in where.values()}:
         addresses = sorted({a for p, a in where.values() if p == path})
-        names.update({(path, a): n for a, n in zip(addresses, _addr2line(path, addresses))})
+        names.update({(path, a): n for a, n in zip(addresses, addr2line(path, addresses))})
     frames = []
     for index, pc in pcs:
         if pc not in where:
@@ -133,7 +133,7 @@ def _load_bias(path, start, offset):
     return start - offset
 
 
-def _addr2line(path, addresses):
+def addr2line(path, addresses):
     """(function, "file:line") for each address, "??" where unknown."""
     done = subprocess.run(
         ["addr2line", "-f", "-C", "-e", path, *(f"{a:#x}" for a in addresses)],

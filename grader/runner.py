@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from grader import alignment
+from grader import tracker as T
 from grader.box import ALLOC_SO, PROGRAM, seen_outside
 
 # When the grader runs as root, each test runs as a user of its own in this user's group, named
@@ -16,18 +17,25 @@ from grader.box import ALLOC_SO, PROGRAM, seen_outside
 UNPRIVILEGED_USER = "nobody"
 
 
-def command(test, mode, slot, align=alignment.DEFAULT):
-    """The command that runs the test alone, as a user would type it to rerun it."""
+def command(test, mode, slot, align=alignment.DEFAULT, tracked=False):
+    """The command that runs the test alone, as a user would type it to rerun it (under the
+    tracker when `tracked`, its records on standard error)."""
     program = slot.program(test, mode)
-    prefix = f"LD_PRELOAD={shlex.quote(str(slot.shared_object))} " if mode == "preload" else ""
+    preload = f"{slot.tracker}:{slot.shared_object}" if tracked else str(slot.shared_object)
+    prefix = f"LD_PRELOAD={shlex.quote(preload)} " if mode == "preload" else ""
+    if tracked:
+        prefix = f"HEAPLAB_TRACKER_OUT=/dev/stderr {prefix}"
     if align != alignment.DEFAULT:
         prefix = f"HEAPLAB_ALIGN={align} " + prefix
     return prefix + shlex.join([str(program), *test.args])
 
 
-def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT, box=None, timeout=None):
+def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT, box=None, timeout=None,
+        tracked=False):
     """Run the test in `mode`, in `box` (a grader.box.Box) when given, within `timeout` seconds
-    (default: the test's own limit); the result dict of the runner (docs/results.md)."""
+    (default: the test's own limit); the result dict of the runner (docs/results.md). `tracked`:
+    under the tracker (docs/tracker.md), whose findings the result then holds as `tracker`
+    (grader/tracker.py); a static build is tracked when it was linked with it."""
     program = slot.program(test, mode).resolve()
     out = Path(results_dir) / f"{test.name}.{mode}.json"
     out.unlink(missing_ok=True)
@@ -38,16 +46,22 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
     ]
     # HEAPLAB_SLOT tells the test runtime where malloc must come from (test_runtime.c).
     shown = {PROGRAM: program}
+    records = T.records_file(results_dir, test, mode) if tracked else None
+    # In the box alloc.so, the tracker and its records file are at paths that name no test;
+    # unboxed, the runner names the files themselves in the environment.
+    files = {}
+    if records:
+        argv += ["--bind-writable", f"{T.RECORDS}={records}", "--env", f"HEAPLAB_TRACKER_OUT={T.RECORDS}"]
+        files[T.RECORDS] = records
     if mode == "preload":
-        preload = shown[ALLOC_SO] = slot.shared_object.resolve()
-        if box:
-            # In the box alloc.so is at a path that names no test; unboxed, the runner names
-            # the file itself in the environment.
-            argv += ["--bind", f"{ALLOC_SO}={preload}"]
-            preload = ALLOC_SO
-        argv += ["--env", f"LD_PRELOAD={preload}", "--env", f"HEAPLAB_SLOT={preload}"]
+        preloads = {T.TRACKER_SO: slot.tracker, ALLOC_SO: slot.shared_object} if records else {ALLOC_SO: slot.shared_object}
+        for path, file in preloads.items():
+            files[path] = file.resolve()
+            argv += ["--bind", f"{path}={files[path]}"]
+        argv += ["--env", f"LD_PRELOAD={':'.join(preloads)}", "--env", f"HEAPLAB_SLOT={ALLOC_SO}"]
     else:
         argv += ["--env", "HEAPLAB_SLOT=static"]
+    shown.update(files)
     if user and os.geteuid() == 0:
         argv += ["--user", user]
     if box:
@@ -64,4 +78,6 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"the runner failed (exit {proc.returncode}): {errors.strip()}")
     result = json.loads(out.read_text())
+    if records:
+        result["tracker"] = T.read(records, shown)
     return seen_outside(result, shown) if result["isolation"] != "none" else result

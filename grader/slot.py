@@ -39,6 +39,11 @@ class Slot:
         return self.path / "alloc.so"
 
     @property
+    def tracker(self):
+        """The tracker (docs/tracker.md), preloaded ahead of alloc.so when grading."""
+        return self.build / "harness" / "tracker.so"
+
+    @property
     def layer(self):
         """The debugging layer beside the slot's file that was linked into it (a `dmalloc.c`
         next to `alloc.c`, see the Makefile), else None."""

@@ -4,6 +4,7 @@ function per way a test can lose before it runs, and one decision tree for what 
 
 The order of the tree matters: a test that did not run, was cut short by the run's time budget,
 never reached its main, ran too long or flooded its output has no output worth comparing; a
+violation the tracker saw explains a crash (and a wrong output) better than the crash does; a
 crash explains a wrong output better than the diff does; output printed by a program whose
 memory came from libc's allocator proves nothing about the slot; and a test program that found
 a fault prints a FAIL line and exits 1, where the differing line says more than the exit status.
@@ -12,6 +13,7 @@ a fault prints a FAIL line and exits 1, where the differing line says more than 
 from dataclasses import dataclass, field
 
 from grader import matcher, postmortem
+from grader import tracker
 
 PASSED = "passed"
 WRONG_OUTPUT = "wrong-output"
@@ -27,9 +29,10 @@ CHEAT = "cheat"  # a test program took a shortcut the box caught (grader/box.py)
 BEFORE_MAIN = "before-main"  # the program ended (or hung) before the test's main started
 LIBC_MALLOC = "libc-malloc"  # the slot served malloc from libc's own allocator
 NOT_RUN = "not-run"  # the run's time budget was spent before the test ran, or during it
+TRACKER = "tracker"  # the tracker saw the allocator break its contract (docs/tracker.md)
 
 VERDICTS = (PASSED, WRONG_OUTPUT, WRONG_EXIT, CRASHED, TIMEOUT, OUTPUT_LIMIT, NOT_BUILT, MISSING_INTERFACE,
-            BAD_TESTCASE, GRADER_ERROR, CHEAT, BEFORE_MAIN, LIBC_MALLOC, NOT_RUN)
+            BAD_TESTCASE, GRADER_ERROR, CHEAT, BEFORE_MAIN, LIBC_MALLOC, NOT_RUN, TRACKER)
 
 
 @dataclass
@@ -210,23 +213,54 @@ def judge(test, result, budget_cut=None):
     if result.get("disk_full"):
         return Verdict(OUTPUT_LIMIT, "disk limit reached: the test's files filled the space the box gives them (its "
                        "work dir and /tmp, each as large as the file-size limit); a test writes no such files")
+    # What the tracker saw outranks a crash, which it usually explains (a block handed out twice,
+    # overwritten, crashes the program at exit); a misaligned block, which crashes nothing, comes
+    # after the test's own checks, which name it as the course does.
+    seen = tracker.counted(result["tracker"], test.category) if result.get("tracker") else []
+    serious = [v for v in seen if v.get("type") != "misaligned"]
+    heap = libc_heap(result)
+    if serious:
+        found = _tracker_findings(serious)
+        if heap:
+            return _libc_malloc(heap, f"; the tracker: {found[0]}", found[1:])
+        return _tracker(serious)
     exit_ok = _exit_ok(test.exit, result)
     if status == "signaled" and not exit_ok:
         crash = postmortem.crash_of(result)
         where, frames = (crash.headline(), crash.backtrace()) if crash else ("", [])
         return Verdict(CRASHED, f"Received signal {result['signal']} ({result['signal_description']}){where}",
                        details=["backtrace (innermost first):", *frames] if frames else [])
-    heap = libc_heap(result)
     if heap:
-        return Verdict(LIBC_MALLOC, f"the allocator's memory came from libc's malloc (libc's heap grew to {heap:,} "
-                       "bytes): the slot must get memory from the system (sbrk/mmap), not from libc")
+        return _libc_malloc(heap)
     lines = output_lines(result["output"])
     mismatch = matcher.match(test.expected, lines, test.unordered, sort=test.sort, abort=test.abort)
     if mismatch:
         return Verdict(WRONG_OUTPUT, "output differs from the expected output", mismatch)
     if not exit_ok:
         return Verdict(WRONG_EXIT, f"{describe_exit(result)}; expected {_expected_exit(test.exit)}")
+    if seen:
+        return _tracker(seen)
     return Verdict(PASSED)
+
+
+def _tracker(seen):
+    found = _tracker_findings(seen)
+    return Verdict(TRACKER, f"the tracker saw {_violations(len(seen))}: {found[0]}", details=found[1:])
+
+
+def _libc_malloc(heap, more="", details=()):
+    return Verdict(LIBC_MALLOC, f"the allocator's memory came from libc's malloc (libc's heap grew to {heap:,} "
+                   f"bytes): the slot must get memory from the system (sbrk/mmap), not from libc{more}",
+                   details=list(details))
+
+
+def _violations(n):
+    return f"{n} violation{'' if n == 1 else 's'}"
+
+
+def _tracker_findings(seen, most=tracker.SHOWN):
+    """The first violations the tracker saw, one line each, for the message and its details."""
+    return [tracker.describe(v) for v in seen[:most]] + ([f"... and {len(seen) - most} more"] if len(seen) > most else [])
 
 
 def output_lines(output):

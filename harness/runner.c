@@ -125,6 +125,8 @@ enum { EXIT_INTERNAL = 1, EXIT_USAGE = 2, EXIT_ON_SIGNAL = 128 };
       "run the test in DIR (default: a fresh directory under $TMPDIR, removed after)")             \
     X(BOX, "box", "", "run the test in a box of namespaces (see \"The box\" below)")               \
     X(BIND, "bind", "PATH=SOURCE", "in the box, SOURCE (file or directory) read-only at PATH")     \
+    X(BIND_WRITABLE, "bind-writable", "PATH=SOURCE",                                               \
+      "as --bind, but writable: a file the test appends to (the tracker's records)")               \
     X(HIDE, "hide", "DIR", "in the box, an empty read-only directory over DIR, if the box has it") \
     X(TRAP, "trap", "DIR",                                                                         \
       "in the box, an empty writable directory at DIR; what the test leaves there is listed")      \
@@ -189,6 +191,7 @@ struct options {
     char **argv; /* PROGRAM [ARGS...] */
     bool box;
     char **binds, **hides, **traps; /* --bind PATH=SOURCE, --hide DIR, --trap DIR */
+    bool *writable;                 /* binds[i] came from --bind-writable */
     size_t n_binds, n_hides, n_traps;
 };
 
@@ -314,7 +317,10 @@ static void parse_option(struct options *o, int opt, char **argv) {
             o->box = true;
             break;
         case OPT_BIND:
-            o->binds[o->n_binds++] = box_path(optarg, "bind", true);
+        case OPT_BIND_WRITABLE:
+            o->writable[o->n_binds] = opt == OPT_BIND_WRITABLE;
+            o->binds[o->n_binds++] =
+                box_path(optarg, opt == OPT_BIND ? "bind" : "bind-writable", true);
             break;
         case OPT_HIDE:
             o->hides[o->n_hides++] = box_path(optarg, "hide", false);
@@ -344,8 +350,9 @@ static struct options parse_options(int argc, char **argv) {
         .binds = calloc((size_t)argc, sizeof(char *)),
         .hides = calloc((size_t)argc, sizeof(char *)),
         .traps = calloc((size_t)argc, sizeof(char *)),
+        .writable = calloc((size_t)argc, sizeof(bool)),
     };
-    if (!o.env_edits || !o.binds || !o.hides || !o.traps) die("calloc");
+    if (!o.env_edits || !o.binds || !o.hides || !o.traps || !o.writable) die("calloc");
     opterr = 0;
     int opt;
     /* "+": options end at PROGRAM, so the test's own arguments are never taken for ours. */
@@ -950,7 +957,7 @@ static bool enter_box(const struct child_plan *p) {
     if (program_bound) bind_in_box(p, program.path, BOX_PROGRAM, false, false);
     for (size_t i = 0; i < o->n_binds; i++) {
         char *path = xasprintf("%.*s", (int)(strchr(o->binds[i], '=') - o->binds[i]), o->binds[i]);
-        bind_in_box(p, binds[i].path, path, binds[i].dir, false);
+        bind_in_box(p, binds[i].path, path, binds[i].dir, o->writable[i]);
         free(path);
     }
     for (size_t i = 0; i < o->n_traps; i++)
@@ -982,15 +989,31 @@ static bool enter_box(const struct child_plan *p) {
     return true;
 }
 
-/* Unboxed, a --bind's PATH does not exist: an environment value naming it names its SOURCE. */
-static char *unboxed_value(const struct child_plan *p, char *edit) {
-    char *value = strchr(edit, '=') + 1;
+/* Unboxed, a --bind's PATH does not exist: an environment value naming it names its SOURCE,
+   and so does each element of a colon-separated list (LD_PRELOAD=tracker.so:alloc.so). */
+static const char *unboxed_path(const struct child_plan *p, const char *path, size_t len) {
     for (size_t i = 0; i < p->o->n_binds; i++) {
         const char *bind = p->o->binds[i], *eq = strchr(bind, '=');
-        if (strlen(value) == (size_t)(eq - bind) && strncmp(value, bind, (size_t)(eq - bind)) == 0)
-            return xasprintf("%.*s%s", (int)(value - edit), edit, eq + 1);
+        if (len == (size_t)(eq - bind) && strncmp(path, bind, len) == 0) return eq + 1;
     }
-    return edit;
+    return NULL;
+}
+
+static char *unboxed_value(const struct child_plan *p, char *edit) {
+    char *value = strchr(edit, '='), *out = xasprintf("%.*s", (int)(value - edit + 1), edit);
+    for (const char *at = value + 1;; at++) {
+        size_t len = strcspn(at, ":");
+        const char *source = unboxed_path(p, at, len);
+        char *longer =
+            source ? xasprintf("%s%s", out, source) : xasprintf("%s%.*s", out, (int)len, at);
+        free(out);
+        out = longer;
+        at += len;
+        if (*at == '\0') return out;
+        longer = xasprintf("%s:", out);
+        free(out);
+        out = longer;
+    }
 }
 
 static void edit_environment(const struct child_plan *p, bool boxed) {
@@ -1655,6 +1678,7 @@ int main(int argc, char **argv) {
     free(o.workdir);
     free(o.env_edits);
     free(o.binds);
+    free(o.writable);
     free(o.hides);
     free(o.traps);
     return 0;

@@ -92,6 +92,10 @@ _Noreturn void hl_fail(const char *file, int line, const char *fmt, ...) {
  * static, since a preloaded test is built against libc alone. */
 extern void *dmalloc_malloc(size_t sz, const char *file, long line) __attribute__((weak));
 
+/* The tracker linked into a static test program (docs/tracker.md) defines the program's malloc
+ * whether the slot does or not, and says which it forwards to. */
+extern const char *heaplab_tracker_allocator(void) __attribute__((weak));
+
 /* Whether malloc is the slot's own (not libc's under a debugging layer alone). */
 static bool hl_slot_serves_malloc;
 
@@ -103,15 +107,27 @@ static void hl_check_allocator_in_use(void) {
     if (!dladdr((void *)malloc_in_use, &in_malloc) || !dladdr((void *)hl_fail, &in_runtime))
         hl_fail(__FILE__, __LINE__, "heaplab: cannot tell where malloc comes from");
     bool is_static = strcmp(slot, "static") == 0;
+    /* Under the tracker (docs/tracker.md), malloc is the tracker's, preloaded ahead of the
+     * slot: the allocator it forwards to is the one that must be the slot. */
+    const char *served_by = in_malloc.dli_fname;
+    const char *(*tracked)(void) =
+        is_static ? NULL : (const char *(*)(void))dlsym(RTLD_DEFAULT, "heaplab_tracker_allocator");
+    Dl_info in_tracker;
+    if (tracked && dladdr((void *)tracked, &in_tracker) &&
+        in_tracker.dli_fbase == in_malloc.dli_fbase)
+        served_by = tracked();
     char want[PATH_MAX], have[PATH_MAX];
-    bool ok = is_static ? in_malloc.dli_fbase == in_runtime.dli_fbase || dmalloc_malloc != NULL
-                        : realpath(slot, want) && realpath(in_malloc.dli_fname, have) &&
-                              strcmp(want, have) == 0;
+    bool ok = is_static
+                  ? in_malloc.dli_fbase == in_runtime.dli_fbase || dmalloc_malloc != NULL
+                  : realpath(slot, want) && realpath(served_by, have) && strcmp(want, have) == 0;
     if (!ok)
         hl_fail(__FILE__, __LINE__,
-                "heaplab: malloc comes from %s, not from the allocator under test (%s)",
-                in_malloc.dli_fname, is_static ? "linked in" : slot);
-    hl_slot_serves_malloc = !is_static || in_malloc.dli_fbase == in_runtime.dli_fbase;
+                "heaplab: malloc comes from %s, not from the allocator under test (%s)", served_by,
+                is_static ? "linked in" : slot);
+    hl_slot_serves_malloc =
+        !is_static ||
+        (in_malloc.dli_fbase == in_runtime.dli_fbase &&
+         !(heaplab_tracker_allocator && strcmp(heaplab_tracker_allocator(), "libc") == 0));
 }
 
 /* ---- notes to the runner: where a crash happened, what a test was running ------------------ */

@@ -14,6 +14,11 @@
  * is written as a record at once; at exit a summary follows, and, when asked, the blocks never
  * freed grouped by allocation site. docs/tracker.md describes the environment and the records.
  *
+ * Built with -DHEAPLAB_TRACKER_LINKED, it is linked into a static test program instead, ahead of
+ * a copy of the slot whose allocation functions and system calls are renamed __heaplab_slot_NAME
+ * (the Makefile's liballoc.tracked.a): the program's malloc is then the tracker's, it forwards to
+ * the renamed functions, and the renamed system calls are the slot's alone.
+ *
  * Where interposers usually break:
  *   - its own memory (the tables, the site store) is mmap'd, never the watched allocator's;
  *   - calls made while it resolves the next definitions (dlsym allocates) are served from a
@@ -22,7 +27,10 @@
  *     through the PLT, libc's internals) are forwarded untracked, by a per-thread flag;
  *   - one mutex guards the tables; the allocator is always called outside it, a block's record
  *     removed before it is freed and added after it is returned, so no address is ever seen
- *     live twice; fork takes the mutex in its prepare handler;
+ *     live twice. Fork does not take it: an allocator's own fork handler holds the allocator's
+ *     lock across fork, and a thread inside the allocator may be waiting for the tracker's (in
+ *     its sbrk), so taking the tracker's first would deadlock them. A child forked while another
+ *     thread held it finds its tables half-changed and goes on untracked;
  *   - records go to the file HEAPLAB_TRACKER_OUT names, opened for each record, so a program
  *     that closes or reuses its descriptors loses nothing; without it, to standard error only
  *     while descriptor 2 is still the file it was at start;
@@ -94,7 +102,7 @@ static struct {
 } next;
 
 /* ---- state --------------------------------------------------------------------------------- */
-enum { UNINIT, INITIALIZING, READY };
+enum { UNINIT, INITIALIZING, READY, UNTRACKED };
 static _Atomic int state;
 /* Set while this thread is inside the tracker or a call it forwards: calls made then are
    forwarded untracked. Initial-exec TLS: reading it never allocates. */
@@ -519,24 +527,27 @@ static void read_config(void) {
     long align = env_number("HEAPLAB_ALIGN", 16, 1, 4096);
     align = env_number("HEAPLAB_TRACKER_ALIGN", align, 1, 4096);
     cfg.align = (size_t)align & (size_t)(align - 1) ? 16 : (size_t)align;
+    /* Linked into every static test program, it writes only where HEAPLAB_TRACKER_OUT asks: a
+       test run by hand, or under a debugger, prints what it always did. */
+#ifndef HEAPLAB_TRACKER_LINKED
     struct stat sb;
     if (fstat(2, &sb) == 0) {
         cfg.err_dev = sb.st_dev;
         cfg.err_ino = sb.st_ino;
         cfg.err_ok = 1;
     }
+#endif
 }
 
-static void at_fork_prepare(void) {
-    pthread_mutex_lock(&lock);
-}
-
-static void at_fork_parent(void) {
-    pthread_mutex_unlock(&lock);
-}
-
-/* The child counts from the fork on; the blocks it inherited stay live in it. */
+/* The child counts from the fork on; the blocks it inherited stay live in it. Unless another
+   thread held the lock when the child was forked: its tables may be half-changed, and it
+   forwards every call from now on, writing no records. */
 static void at_fork_child(void) {
+    if (pthread_mutex_trylock(&lock) != 0) {
+        pthread_mutex_init(&lock, NULL);
+        atomic_store(&state, UNTRACKED);
+        return;
+    }
     memset(st.calls, 0, sizeof st.calls);
     st.bytes_requested = st.failed = st.free_unknown = st.violations = 0;
     st.peak_live_bytes = st.live_bytes;
@@ -545,17 +556,39 @@ static void at_fork_child(void) {
     pthread_mutex_unlock(&lock);
 }
 
+#ifdef HEAPLAB_TRACKER_LINKED
+/* The static build (docs/tracker.md): the slot's objects are linked into the program with their
+   allocation functions renamed __heaplab_slot_NAME, so the program's malloc is the tracker's and
+   forwards to them. A function the slot does not define is the next one, libc's. */
+#define SLOT_FUNCTION(name) extern __typeof__(name) __heaplab_slot_##name __attribute__((weak));
+#define SLOT_OR_NEXT(name)                                                                         \
+    (__heaplab_slot_##name ? __heaplab_slot_##name : (__typeof__(next.name))lookup(#name))
+#else
+#define SLOT_FUNCTION(name)
+#define SLOT_OR_NEXT(name) ((__typeof__(next.name))lookup(#name))
+#endif
+SLOT_FUNCTION(malloc)
+SLOT_FUNCTION(free)
+SLOT_FUNCTION(calloc)
+SLOT_FUNCTION(realloc)
+SLOT_FUNCTION(posix_memalign)
+SLOT_FUNCTION(aligned_alloc)
+SLOT_FUNCTION(memalign)
+SLOT_FUNCTION(valloc)
+SLOT_FUNCTION(pvalloc)
+SLOT_FUNCTION(malloc_usable_size)
+
 static void setup(void) {
-    next.malloc = lookup("malloc");
-    next.free = lookup("free");
-    next.calloc = lookup("calloc");
-    next.realloc = lookup("realloc");
-    next.posix_memalign = lookup("posix_memalign");
-    next.aligned_alloc = lookup("aligned_alloc");
-    next.memalign = lookup("memalign");
-    next.valloc = lookup("valloc");
-    next.pvalloc = lookup("pvalloc");
-    next.malloc_usable_size = lookup("malloc_usable_size");
+    next.malloc = SLOT_OR_NEXT(malloc);
+    next.free = SLOT_OR_NEXT(free);
+    next.calloc = SLOT_OR_NEXT(calloc);
+    next.realloc = SLOT_OR_NEXT(realloc);
+    next.posix_memalign = SLOT_OR_NEXT(posix_memalign);
+    next.aligned_alloc = SLOT_OR_NEXT(aligned_alloc);
+    next.memalign = SLOT_OR_NEXT(memalign);
+    next.valloc = SLOT_OR_NEXT(valloc);
+    next.pvalloc = SLOT_OR_NEXT(pvalloc);
+    next.malloc_usable_size = SLOT_OR_NEXT(malloc_usable_size);
     next.sbrk = lookup("sbrk");
     next.brk = lookup("brk");
     next.mmap = lookup("mmap");
@@ -580,7 +613,7 @@ static void setup(void) {
         site_buckets = b;
         site_store = s;
     }
-    pthread_atfork(at_fork_prepare, at_fork_parent, at_fork_child);
+    pthread_atfork(NULL, NULL, at_fork_child);
     /* The first backtrace loads the unwinder, which allocates: done now, untracked. */
     if (cfg.frames > 1) {
         void *frames[2];
@@ -591,8 +624,9 @@ static void setup(void) {
 /* Whether calls can be tracked now. The first thread to get here sets the tracker up; its own
    nested calls meanwhile find `inside` set and take the bootstrap path; another thread waits. */
 static int ready(void) {
-    if (atomic_load_explicit(&state, memory_order_acquire) == READY) return 1;
-    if (inside) return 0;
+    int now = atomic_load_explicit(&state, memory_order_acquire);
+    if (now == READY) return 1;
+    if (inside || now == UNTRACKED) return 0;
     int expected = UNINIT;
     if (atomic_compare_exchange_strong(&state, &expected, INITIALIZING)) {
         inside = 1;
@@ -603,6 +637,11 @@ static int ready(void) {
     }
     while (atomic_load_explicit(&state, memory_order_acquire) != READY) sched_yield();
     return 1;
+}
+
+/* A child forked at a bad moment (at_fork_child): everything is forwarded as it is. */
+static int untracked(void) {
+    return atomic_load_explicit(&state, memory_order_relaxed) == UNTRACKED;
 }
 
 __attribute__((constructor)) static void tracker_start(void) {
@@ -741,8 +780,9 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n) {
 /* The aligned family's remaining members share one shape: fn(align, n) or fn(n). */
 static void *aligned(int fn, void *(*two)(size_t, size_t), void *(*one)(size_t), size_t align,
                      size_t n, size_t check_align, uintptr_t caller) {
-    if (!ready()) return boot_alloc(n, check_align);
     if (!(two || one)) return no_memory();
+    if (untracked()) return two ? two(align, n) : one(n);
+    if (!ready()) return boot_alloc(n, check_align);
     if (inside) return two ? two(align, n) : one(n);
     void *p = FORWARD(two ? two(align, n) : one(n));
     record_block(fn, n, check_align, p, caller);
@@ -800,9 +840,20 @@ static uintptr_t page_round(size_t n) {
    that return into the tracker, which the tracker never makes itself (its own memory comes from
    tt_map): an allocator function the tracker called that ends in a tail call (`return
    mmap(...)`, `free` ending in `munmap`). */
+#ifdef HEAPLAB_TRACKER_LINKED
+/* Linked, the slot's objects call these by their renamed names (__heaplab_slot_sbrk, ...): every
+   call that reaches them is the allocator's, and the program's own calls go to libc's unseen. */
+#define SYSTEM_CALL(name) __heaplab_slot_##name
+static int allocators_call(uintptr_t caller) {
+    (void)caller;
+    return !libc_mode;
+}
+#else
+#define SYSTEM_CALL(name) name
 static int allocators_call(uintptr_t caller) {
     return !libc_mode && (in_span(allocator_text, caller) || in_span(tracker_text, caller));
 }
+#endif
 
 static void range_change(uintptr_t add_lo, uintptr_t add_hi, uintptr_t drop_lo, uintptr_t drop_hi) {
     pthread_mutex_lock(&lock);
@@ -825,8 +876,9 @@ static int forget_range(uintptr_t lo, uintptr_t hi) {
     return covered;
 }
 
-EXPORT void *sbrk(intptr_t incr) {
+EXPORT void *SYSTEM_CALL(sbrk)(intptr_t incr) {
     if (!ready() && !next.sbrk) return (errno = ENOMEM, (void *)-1);
+    if (untracked()) return next.sbrk(incr);
     int ours = incr && allocators_call(CALLER);
     uintptr_t top = (uintptr_t)next.sbrk(0), shrink = incr < 0 ? (uintptr_t)-incr : 0;
     int restore = ours && shrink && forget_range(top - shrink, top);
@@ -839,8 +891,9 @@ EXPORT void *sbrk(intptr_t incr) {
     return (void *)old;
 }
 
-EXPORT int brk(void *addr) {
+EXPORT int SYSTEM_CALL(brk)(void *addr) {
     if (!ready() && !next.brk) return (errno = ENOMEM, -1);
+    if (untracked()) return next.brk(addr);
     int ours = allocators_call(CALLER);
     uintptr_t before = (uintptr_t)next.sbrk(0), after = (uintptr_t)addr;
     int restore = ours && after < before && forget_range(after, before);
@@ -856,22 +909,24 @@ EXPORT int brk(void *addr) {
 static void *mmap_from(uintptr_t caller, void *addr, size_t len, int prot, int flags, int fd,
                        off_t off) {
     if (!ready() && !next.mmap) return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+    if (untracked()) return next.mmap(addr, len, prot, flags, fd, off);
     void *p = next.mmap(addr, len, prot, flags, fd, off);
     if (p != MAP_FAILED && allocators_call(caller))
         range_change((uintptr_t)p, (uintptr_t)p + page_round(len), 0, 0);
     return p;
 }
 
-EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
+EXPORT void *SYSTEM_CALL(mmap)(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
     return mmap_from(CALLER, addr, len, prot, flags, fd, off);
 }
 
-EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
+EXPORT void *SYSTEM_CALL(mmap64)(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
     return mmap_from(CALLER, addr, len, prot, flags, fd, off);
 }
 
-EXPORT int munmap(void *addr, size_t len) {
+EXPORT int SYSTEM_CALL(munmap)(void *addr, size_t len) {
     if (!ready() && !next.munmap) return (int)syscall(SYS_munmap, addr, len);
+    if (untracked()) return next.munmap(addr, len);
     /* Any unmapping of the allocator's memory takes it away, whoever asks. */
     uintptr_t lo = (uintptr_t)addr, hi = lo + page_round(len);
     int restore = !libc_mode && forget_range(lo, hi);
@@ -880,7 +935,7 @@ EXPORT int munmap(void *addr, size_t len) {
     return r;
 }
 
-EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...) {
+EXPORT void *SYSTEM_CALL(mremap)(void *old, size_t old_len, size_t new_len, int flags, ...) {
     void *want = NULL;
     if (flags & MREMAP_FIXED) {
         va_list ap;
@@ -890,6 +945,7 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...) {
     }
     if (!ready() && !next.mremap)
         return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, want);
+    if (untracked()) return next.mremap(old, old_len, new_len, flags, want);
     uintptr_t lo = (uintptr_t)old, hi = lo + page_round(old_len);
     int ours = allocators_call(CALLER);
     int covered = !libc_mode && forget_range(lo, hi);

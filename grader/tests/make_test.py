@@ -28,14 +28,14 @@ class Graded:
 
 
 def grade(alloc="alloc/alloc.c", *, slot, testcases=None, build=None, tests=None, jobs=1, timeout=900, align=None,
-          rubric=None, formats=None, budget=None, performance=False, deterministic=False):
+          rubric=None, formats=None, budget=None, performance=False, deterministic=False, tracker=None):
     """`make test` on an allocator; the slot directory is the caller's so runs never collide. The
     performance category only when asked for (test_perf_grading.py): the other tests grade the
     numbered tests, and its timing would add seconds to each run."""
     args = ["make", "-s", "--no-print-directory", "test", f"ALLOC={alloc}", f"SLOT={slot}", f"J={jobs}"]
     given = {"TESTCASES": testcases, "BUILD": build, "T": tests, "ALIGN": align, "RUBRIC": rubric,
              "FORMAT": formats, "BUDGET": budget, "PERF": None if performance else 0,
-             "DETERMINISTIC": 1 if deterministic else None}
+             "DETERMINISTIC": 1 if deterministic else None, "TRACKER": tracker}
     args += [f"{name}={value}" for name, value in given.items() if value is not None and value != ""]
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     results = Path(slot) / "results" / "results.json"

@@ -202,6 +202,27 @@ def test_a_bound_path_in_the_environment_names_what_the_test_finds(tmp_path):
     assert result["output"] == "shared object\n/heaplab/test\n"
 
 
+def test_a_writable_bind_takes_what_the_test_appends_and_nothing_else(tmp_path):
+    """The tracker's records file (grader/tracker.py): appended to in the box, never replaced."""
+    records = tmp_path / "records.jsonl"
+    records.write_text("first\n")
+    tmp_path.chmod(0o755)
+    records.chmod(0o666)
+    result = run_boxed("--bind-writable", f"/heaplab/tracker.jsonl={records}",
+                       script="echo second >> /heaplab/tracker.jsonl; "
+                              "{ mv /heaplab/tracker.jsonl /heaplab/x; } 2>/dev/null || echo kept")
+    assert result["output"] == "kept\n"
+    assert records.read_text() == "first\nsecond\n"
+
+
+def test_unboxed_each_element_of_a_path_list_names_its_source(tmp_path):
+    done = subprocess.run([str(RUNNER), "--bind", f"/heaplab/a.so={tmp_path / 'a.so'}",
+                           "--bind", f"/heaplab/b.so={tmp_path / 'b.so'}",
+                           "--env", "LIST=/heaplab/a.so:/heaplab/b.so:/other", "--",
+                           "/bin/sh", "-c", 'echo "$LIST"'], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)["output"] == f"{tmp_path / 'a.so'}:{tmp_path / 'b.so'}:/other\n"
+
+
 def test_caught_outranks_every_verdict_and_names_the_shortcut():
     base = {"status": "exited", "exit_code": 0, "output": "x heaplab-decoy-1234\n", "trapped": []}
     assert V.caught(base, "heaplab-decoy-1234").verdict == V.CHEAT

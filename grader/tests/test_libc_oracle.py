@@ -1,9 +1,12 @@
 """An allocator must get its memory from the system: one that hands malloc on to libc's own
 allocator (by __libc_malloc, or by dlsym(RTLD_NEXT)) loses every test it serves malloc in, with
 that reason named. The runtime reads libc's heap at the end of the test (test_runtime.c): it
-stays empty when the slot serves malloc, since glibc's own allocations go through it too."""
+stays empty when the slot serves malloc, since glibc's own allocations go through it too; and the
+tracker, which every test runs under, sees the blocks come from memory the allocator never
+obtained."""
 
 import json
+import re
 
 import pytest
 
@@ -22,6 +25,9 @@ def test_an_allocator_on_libcs_malloc_loses_the_malloc_tests(cheat, scratch):
     for number, line in verdicts.items():
         assert before in line and line.split(before)[1].split(" bytes")[0].replace(",", "").isdigit(), line
         assert after in line, line
+        # The tracker (docs/tracker.md) names the first block it saw come from libc's heap.
+        assert re.search(r"; the tracker: \w+\(\d+\) returned memory the allocator never obtained \(libc's heap\) "
+                         r"at 0x[0-9a-f]+ \(", line), line
     assert graded.results["score"] == 0
 
 

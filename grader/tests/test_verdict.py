@@ -24,6 +24,28 @@ def signaled(signal, description, **facts):
     return result(status="signaled", exit_code=None, signal=signal, signal_description=description, **facts)
 
 
+def tracked(*violations):
+    """What grader/tracker.py reads from a run's records."""
+    return {"violations": list(violations)}
+
+
+def violation(kind, message, **caller):
+    return {"kind": "violation", "pid": 2, "type": kind, "message": message, "caller": caller}
+
+
+def overlap():
+    return violation("overlap", "block 0x2020 of malloc(40) overlaps live block 0x2010 of malloc(24)",
+                     module="/heaplab/test", offset="0x11a9", where="main (001-row.c:9)")
+
+
+def misaligned():
+    return violation("misaligned", "malloc(40) returned 0x2018, 8-byte aligned; 16 required")
+
+
+def libc_block():
+    return violation("not-obtained", "malloc(40) returned memory the allocator never obtained (libc's heap) at 0x2010")
+
+
 ROWS = {
     "a clean exit with the expected output": (result(), {}, V.PASSED, ""),
     "another line printed": (result(output="ok\nmore\n"), {}, V.WRONG_OUTPUT, "output differs"),
@@ -75,6 +97,19 @@ ROWS = {
         "the allocator's memory came from libc's malloc (libc's heap grew to 135,168 bytes)"),
     "memory from libc's allocator in a forked child": (
         result(output="", notes=["main", "libc-heap 4096"]), {}, V.LIBC_MALLOC, "grew to 4,096 bytes"),
+    "an overlap the tracker saw, the output right": (
+        result(tracker=tracked(overlap())), {}, V.TRACKER,
+        "the tracker saw 1 violation: block 0x2020 of malloc(40) overlaps live block 0x2010 of malloc(24) "
+        "(called from main (001-row.c:9), pid 2)"),
+    "an overlap the tracker saw outranks the crash it caused": (
+        signaled("SIGSEGV", "Segmentation fault", tracker=tracked(overlap(), overlap())), {}, V.TRACKER,
+        "the tracker saw 2 violations"),
+    "a misaligned block outside the alignment tests": (result(tracker=tracked(misaligned())), {}, V.PASSED, ""),
+    "a misaligned block in an alignment test": (
+        result(tracker=tracked(misaligned())), {"category": "alignment"}, V.TRACKER, "8-byte aligned; 16 required"),
+    "libc's heap, named by the tracker too": (
+        result(notes=["main", "libc-heap 135168"], tracker=tracked(libc_block())), {}, V.LIBC_MALLOC,
+        "not from libc; the tracker: malloc(40) returned memory the allocator never obtained (libc's heap)"),
     "a program that could not be run": (
         result(status="exec-failed", exit_code=None, message="cannot run ./001: Permission denied"),
         {}, V.NOT_BUILT, "cannot run ./001: Permission denied"),
@@ -136,5 +171,5 @@ def test_a_test_that_cannot_run_has_its_verdict_too(judged, verdict, why):
 
 def test_every_verdict_is_a_constant_the_readme_lists():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
-    assert len(set(V.VERDICTS)) == 14
+    assert len(set(V.VERDICTS)) == 15
     assert [v for v in V.VERDICTS if f"`{v}`" not in readme] == []
