@@ -214,6 +214,11 @@
 #define RELEASE_THRESHOLD ((size_t)1 << 20)
 #endif
 
+/* The trim threshold rises to at most this in a program whose heap shrinks and grows again. */
+#ifndef TRIM_THRESHOLD_MAX
+#define TRIM_THRESHOLD_MAX ((size_t)64 << 20)
+#endif
+
 #if TRIM_THRESHOLD <= HEAP_GROW_MIN
 #error "TRIM_THRESHOLD <= HEAP_GROW_MIN: each free at the top would trim what malloc regrows"
 #endif
@@ -381,6 +386,9 @@ static struct {
                                       sbrk: the only one that can grow in place or be trimmed */
     size_t page;                   /* written once by heap_init, read-only after heap_ready */
     size_t mmap_threshold;         /* written once by heap_init, like page */
+    size_t trim_threshold;         /* from TRIM_THRESHOLD, doubled each time the heap grows
+                                      again after a trim, up to TRIM_THRESHOLD_MAX */
+    bool trimmed;                  /* the last change of the program break was a trim */
     bool threshold_fixed;          /* HEAPLAB_MMAP_THRESHOLD was given: realloc maps nothing
                                       smaller either */
 } heap = {.lock = LOCK_INITIALIZER};
@@ -446,6 +454,7 @@ static void heap_init_slow(void) {
         long page = sysconf(_SC_PAGESIZE);
         heap.page = page > 0 ? (size_t)page : 4096;
         heap.mmap_threshold = MMAP_THRESHOLD_DEFAULT;
+        heap.trim_threshold = TRIM_THRESHOLD;
         heap.threshold_fixed = threshold_from_env(&heap.mmap_threshold);
         key_secret = random_word();
         classes_init();
@@ -664,6 +673,10 @@ static bool heap_grow(size_t need) {
         size_t incr = align_up((uintptr_t)brk + want, heap.page) - (uintptr_t)brk;
         char *got = incr <= (size_t)PTRDIFF_MAX ? sys_sbrk((intptr_t)incr) : NULL;
         if (got != NULL) {
+            /* Growing right after a trim: the heap breathes, and giving the top back only to
+             * take it again costs a system call and a page fault per page each time. */
+            if (heap.trimmed && heap.trim_threshold < TRIM_THRESHOLD_MAX) heap.trim_threshold *= 2;
+            heap.trimmed = false;
             if (heap.sbrk_seg != NULL && got == heap.sbrk_seg->end)
                 segment_extend(heap.sbrk_seg, incr);
             else
@@ -683,7 +696,7 @@ static bool heap_grow(size_t need) {
 static void heap_trim(block_t *top) {
     segment_t *s = heap.sbrk_seg;
     size_t size = block_size(top);
-    if (size < TRIM_THRESHOLD) return;
+    if (size < heap.trim_threshold) return;
     size_t release = align_down(size - HEAP_GROW_MIN, heap.page);
     if (sys_sbrk(0) != s->end || sys_sbrk(-(intptr_t)release) == NULL) return;
     bin_remove(top);
@@ -691,6 +704,7 @@ static void heap_trim(block_t *top) {
     segment_epilogue(s)->head = INUSE;
     block_set(top, size - release, 0);
     bin_insert(top);
+    heap.trimmed = true;
 }
 
 /* Unmaps a mapped segment that b, a free block just binned, covers whole. The newest segment
@@ -716,7 +730,7 @@ static void heap_release(block_t *b, char *lo, char *hi) {
     }
     /* only sentinels have size 0: b spans its segment */
     if (*block_prev_foot(b) == INUSE && block_next(b)->head == INUSE && segment_release(b)) return;
-    if (block_size(b) < RELEASE_THRESHOLD) return;
+    if (block_size(b) < RELEASE_THRESHOLD || block_size(b) < heap.trim_threshold) return;
     uintptr_t from =
         align_up((uintptr_t)(lo > (char *)b + 4 * WORD ? lo : (char *)b + 4 * WORD), heap.page);
     char *end = (char *)block_foot(b);
@@ -782,7 +796,17 @@ static bool heap_resize(block_t *b, size_t size) {
  * Large blocks
  * ============================================================================================
  *
- * No lock: a mapping belongs to one block, and the kernel serialises mmap and munmap.
+ * Each large block has a mapping of its own. Freed mappings are kept in a cache, not
+ * unmapped, because a program that cycles through big buffers would otherwise pay an mmap, a
+ * munmap and a page fault per page on every cycle: the kernel, not the allocator, would be
+ * most of its time (glibc avoids this by raising its mmap threshold, so that such blocks come
+ * from its heap). The cache is bounded by bytes, LARGE_CACHE_MIN or a quarter of the bytes
+ * live in large blocks, whichever is more, so that what it holds back stays in proportion to
+ * what the program uses; past the bound the oldest entries are unmapped.
+ * Invariants: the cache's entries are disjoint page-aligned ranges, each inside one of our
+ * mappings and in no block; total is the sum of their lengths; large_live is the sum of the
+ * mapping lengths of live large blocks. All guarded by the lock; the system calls are made
+ * without it.
  */
 
 static inline size_t large_offset(block_t *b) {
@@ -793,7 +817,92 @@ static inline size_t large_usable(block_t *b) {
     return block_size(b) - large_offset(b) - WORD;
 }
 
-static char *large_cache_take(size_t len, size_t *got);
+#ifndef LARGE_CACHE_SLOTS
+#define LARGE_CACHE_SLOTS 32
+#endif
+#define LARGE_CACHE_MIN ((size_t)8 << 20)
+#ifndef LARGE_CACHE_SHARE
+#define LARGE_CACHE_SHARE 1
+#endif
+
+static struct {
+    char *base[LARGE_CACHE_SLOTS];
+    size_t len[LARGE_CACHE_SLOTS];
+    unsigned n;   /* entries [0, n) are used, oldest first */
+    size_t total; /* sum of their lengths */
+} large_cache;
+
+static size_t large_live;
+
+static void large_cache_remove(unsigned i) {
+    large_cache.total -= large_cache.len[i];
+    large_cache.n--;
+    memmove(&large_cache.base[i], &large_cache.base[i + 1],
+            (large_cache.n - i) * sizeof large_cache.base[0]);
+    memmove(&large_cache.len[i], &large_cache.len[i + 1],
+            (large_cache.n - i) * sizeof large_cache.len[0]);
+}
+
+/* Adds [base, base + len) to the cache, merged with an entry it touches (that entry leaves its
+ * place in the age order: the range is as young as its youngest part). */
+static void large_cache_insert(char *base, size_t len) {
+    for (unsigned i = 0; i < large_cache.n; i++) {
+        if (large_cache.base[i] + large_cache.len[i] == base || base + len == large_cache.base[i]) {
+            if (large_cache.base[i] < base) base = large_cache.base[i];
+            len += large_cache.len[i];
+            large_cache_remove(i--);
+        }
+    }
+    large_cache.base[large_cache.n] = base;
+    large_cache.len[large_cache.n++] = len;
+    large_cache.total += len;
+}
+
+/* A mapping of exactly len bytes from the cache, or NULL. The best fit is taken, and the part
+ * of it past len stays cached (a mapping's pages can be unmapped piecewise, so a range of one
+ * splits at no cost); with no entry long enough, the longest one of at least half of len is
+ * extended with mremap, which moves page tables rather than bytes, so that only the added
+ * pages are new. */
+static char *large_cache_take(size_t len) {
+    heap_lock();
+    unsigned best = LARGE_CACHE_SLOTS, longest = LARGE_CACHE_SLOTS;
+    for (unsigned i = 0; i < large_cache.n; i++) {
+        size_t l = large_cache.len[i];
+        if (l >= len && (best == LARGE_CACHE_SLOTS || l < large_cache.len[best])) best = i;
+        if (l < len && (longest == LARGE_CACHE_SLOTS || l > large_cache.len[longest])) longest = i;
+    }
+    char *base = NULL;
+    size_t short_len = 0;
+    if (best != LARGE_CACHE_SLOTS) {
+        base = large_cache.base[best];
+        if (large_cache.len[best] == len) {
+            large_cache_remove(best);
+        } else {
+            large_cache.base[best] += len;
+            large_cache.len[best] -= len;
+            large_cache.total -= len;
+        }
+    } else if (longest != LARGE_CACHE_SLOTS && large_cache.len[longest] >= len / 2) {
+        base = large_cache.base[longest];
+        short_len = large_cache.len[longest];
+        large_cache_remove(longest);
+    }
+    if (base != NULL) large_live += len;
+    heap_unlock();
+    if (short_len != 0) {
+        /* This fails when the entry was merged from neighbours the kernel keeps apart: it
+         * goes back, to serve shorter requests, and a fresh mapping serves this one. */
+        char *grown = sys_mremap(base, short_len, len);
+        if (grown == NULL) {
+            heap_lock();
+            large_live -= len;
+            large_cache_insert(base, short_len);
+            heap_unlock();
+        }
+        base = grown;
+    }
+    return base;
+}
 
 /* Maps a block whose payload holds n bytes at a multiple of align (a power of two >= 16). */
 static void *large_alloc(size_t n, size_t align) {
@@ -804,14 +913,12 @@ static void *large_alloc(size_t n, size_t align) {
      * offset word and the header (16 bytes) past it. */
     raw_len = align_up(raw_len, heap.page);
     if (align == ALIGNMENT) {
-        size_t got, len = align_up(n + 2 * WORD, heap.page);
-        char *base = large_cache_take(len, &got);
-        /* The whole mapping is used, even when larger than asked: its pages are resident
-         * already, and a block that grows (realloc) finds the room there. */
+        size_t len = align_up(n + 2 * WORD, heap.page);
+        char *base = large_cache_take(len);
         if (base != NULL) {
             block_t *b = (block_t *)(base + WORD);
             *block_prev_foot(b) = WORD;
-            b->head = got | MMAPPED | DIRTY | INUSE;
+            b->head = len | MMAPPED | DIRTY | INUSE;
             return block_payload(b);
         }
     }
@@ -825,6 +932,9 @@ static void *large_alloc(size_t n, size_t align) {
     block_t *b = payload_block(payload);
     *block_prev_foot(b) = (size_t)((char *)b - base);
     b->head = (size_t)(end - base) | MMAPPED | INUSE;
+    heap_lock();
+    large_live += (size_t)(end - base);
+    heap_unlock();
     return payload;
 }
 
@@ -833,73 +943,68 @@ static void *large_alloc(size_t n, size_t align) {
 #define REALLOC_MAP_MIN ((size_t)64 << 10)
 #endif
 
-/* Freed mappings of at most LARGE_CACHE_MAX bytes are kept, up to LARGE_CACHE_TOTAL bytes in
- * LARGE_CACHE_SLOTS entries, so that a program cycling through large blocks does not pay an
- * mmap, a munmap and a page fault per touched page each time. The entries are a stack, newest
- * on top, and a request takes the newest one long enough: the mapping just freed serves the
- * next block again while its pages are resident and in the TLB, and the longest one kept
- * serves any request, so a cycling program settles on one. Guarded by the lock. */
-#define LARGE_CACHE_SLOTS 8
-#define LARGE_CACHE_MAX   ((size_t)8 << 20)
-#define LARGE_CACHE_TOTAL ((size_t)32 << 20)
-
-static struct {
-    char *base[LARGE_CACHE_SLOTS];
-    size_t len[LARGE_CACHE_SLOTS];
-    unsigned n;   /* entries [0, n) are used, the newest at n - 1 */
-    size_t total; /* sum of their lengths */
-} large_cache;
-
-/* The newest cached mapping of at least len bytes, or NULL; *got is its length. */
-static char *large_cache_take(size_t len, size_t *got) {
-    char *base = NULL;
+/* Puts [base, base + len) in the cache, or unmaps it; the oldest entries leave when the cache
+ * outgrows its bound. */
+static void large_release(char *base, size_t len) {
+    char *out_base[LARGE_CACHE_SLOTS + 1];
+    size_t out_len[LARGE_CACHE_SLOTS + 1];
+    unsigned out = 0;
     heap_lock();
-    for (unsigned i = large_cache.n; i-- > 0;) {
-        if (large_cache.len[i] < len) continue;
-        base = large_cache.base[i];
-        *got = large_cache.len[i];
-        large_cache.total -= *got;
-        for (unsigned j = i + 1; j < large_cache.n; j++) {
-            large_cache.base[j - 1] = large_cache.base[j];
-            large_cache.len[j - 1] = large_cache.len[j];
+    size_t bound = large_live / LARGE_CACHE_SHARE > LARGE_CACHE_MIN ? large_live / LARGE_CACHE_SHARE
+                                                                    : LARGE_CACHE_MIN;
+    if (len > bound) {
+        out_base[out] = base;
+        out_len[out++] = len;
+    } else {
+        if (large_cache.n == LARGE_CACHE_SLOTS || large_cache.total + len > bound) {
+            while (large_cache.n > 0 &&
+                   (large_cache.n == LARGE_CACHE_SLOTS || large_cache.total + len > bound)) {
+                out_base[out] = large_cache.base[0];
+                out_len[out++] = large_cache.len[0];
+                large_cache_remove(0);
+            }
         }
-        large_cache.n--;
-        break;
+        large_cache_insert(base, len);
     }
     heap_unlock();
-    return base;
+    for (unsigned i = 0; i < out; i++) sys_munmap(out_base[i], out_len[i]);
 }
 
 static void large_free(block_t *b) {
     char *base = (char *)b - large_offset(b);
     size_t len = block_size(b);
-    if (len <= LARGE_CACHE_MAX) {
-        heap_lock();
-        bool kept =
-            large_cache.n < LARGE_CACHE_SLOTS && large_cache.total + len <= LARGE_CACHE_TOTAL;
-        if (kept) {
-            large_cache.base[large_cache.n] = base;
-            large_cache.len[large_cache.n++] = len;
-            large_cache.total += len;
-        }
-        heap_unlock();
-        if (kept) return;
-    }
-    sys_munmap(base, len);
+    heap_lock();
+    large_live -= len;
+    heap_unlock();
+    large_release(base, len);
 }
 
+/* A block growing past this many bytes gets an eighth more than asked, for the next growth. */
+#define LARGE_GROW_ROOM_MAX ((size_t)64 << 20)
+
 /* mremap keeps the offset within the mapping, so the payload stays 16-aligned (a larger
- * alignment asked of memalign is not kept, which realloc does not promise). */
+ * alignment asked of memalign is not kept, which realloc does not promise). A block that
+ * shrinks to less than half gives its tail to the cache. */
 static void *large_resize(block_t *b, size_t n) {
     size_t off = large_offset(b);
     size_t len = align_up(off + WORD + n, heap.page), old = block_size(b);
-    /* Keeps the room it has: a mapping taken from the cache may be much larger than asked. */
-    if (len <= old && (len >= old / 2 || old <= LARGE_CACHE_MAX)) return block_payload(b);
-    if (len > old && len < LARGE_CACHE_MAX) /* growing: leave room for more */
-        len = align_up(len + len / 8, heap.page);
+    if (len <= old && len >= old / 2) return block_payload(b);
     size_t dirty = b->head & DIRTY;
-    char *base = sys_mremap((char *)b - off, old, len);
+    char *base = (char *)b - off;
+    if (len < old) {
+        b->head = len | dirty | MMAPPED | INUSE;
+        heap_lock();
+        large_live -= old - len;
+        heap_unlock();
+        large_release(base + len, old - len);
+        return block_payload(b);
+    }
+    if (len < LARGE_GROW_ROOM_MAX) len = align_up(len + len / 8, heap.page);
+    base = sys_mremap(base, old, len);
     if (base == NULL) return NULL;
+    heap_lock();
+    large_live += len - old;
+    heap_unlock();
     block_t *nb = (block_t *)(base + off);
     nb->head = len | dirty | MMAPPED | INUSE;
     return block_payload(nb);
@@ -1631,8 +1736,7 @@ void *realloc(void *p, size_t n) {
     if (b->head & MMAPPED) {
         if (n >= map_min || n >= mmap_threshold()) {
             void *q = large_resize(b, n);
-            if (q == NULL) errno = ENOMEM;
-            return q;
+            if (q != NULL) return q; /* else mremap failed: a copy, below */
         }
     } else {
         size_t usable = block_usable(b);
