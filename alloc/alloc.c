@@ -1053,84 +1053,112 @@ static inline unsigned class_of(size_t n) {
 }
 
 /* ============================================================================================
- * Spans and the span map
+ * Regions, spans and the span map
  * ============================================================================================
  *
- * A span is SPAN_SIZE bytes at a SPAN_SIZE-aligned address, carved as one in-use block of
- * the boundary-tag heap (so its block header sits 8 bytes before it and its footer in its
- * last 16 bytes), and holds blocks of one size class for one thread heap, its owner:
+ * A region is REGION_SIZE bytes at a REGION_SIZE-aligned address, carved as one in-use block
+ * of the boundary-tag heap (its block header sits 8 bytes before it, its footer in its last 16
+ * bytes), owned by one thread heap, and cut into REGION_PAGES pages. A span is a run of pages
+ * (a power of two of them, starting at a multiple of its length) holding blocks of one size
+ * class; its descriptor is in the region's header, at the index of its first page, so that a
+ * span's pages are all blocks:
  *
- *      span (64 KiB aligned)
+ *      region (64 KiB aligned)
  *      v
- *      +----------------+----------------+-------+-------+-----+-------+-----------+-------+
- *      | owner's fields | remote fields  | block | block | ... | block | unused    | foot  |
- *      | (lines 0-1)    | (line 2)       |       |       |     |       |           |       |
- *      +----------------+----------------+-------+-------+-----+-------+-----------+-------+
- *      <----- SPAN_HEADER (192) -------->^ data                        ^ end
+ *      +--------------------------+------------+-------------------------+-----+--------+-----+
+ *      | region_t: page map and   | span at    | span at pages 1-2       | ... | span   |foot |
+ *      | spans[16] (descriptors)  | page 0     | (2 pages)               |     | (...)  |     |
+ *      +--------------------------+------------+-------------------------+-----+--------+-----+
+ *      <------ REGION_HEADER ----->^ data of the span at page 0
  *
+ * A class's first span is small (a page for blocks up to 1 KiB), so that a program using a
+ * few blocks of many sizes holds a few pages each, not 64 KiB each; each further span of the
+ * class a heap holds is larger, up to the whole region, so that a busy class takes its slow
+ * path rarely.
+ *
+ * Invariants of a region r: bit i of r->free_pages is set exactly when page i belongs to no
+ * span, and then spans[i].magic == 0; a page i in a span belongs to the span starting at page
+ * r->first[i]; bit (r >> REGION_SHIFT) of the span map is set exactly while r is a live
+ * region. Only the owner changes a region's pages.
  * Invariants of a span s of class c (owner fields written by the owner only; other threads
- * read magic, heap, end, bsize, recip and key, which do not change while they hold a block of
- * s, and bump, which then only grows):
+ * read magic, heap, data, end, bsize, recip and key, which do not change while they hold a
+ * block of s, and bump, which then only grows):
  *   used == blocks handed out - blocks on the local free list - blocks collected from remote,
  *   so used - |thread_free| == blocks the program holds;
  *   |free| + (end - bump) / bsize + used == capacity;
  *   every block on free or thread_free holds key in its second word, and malloc clears that
  *   word as it hands a block out, so a block the program holds has the key only if the
- *   program wrote it there (key is the span's address mixed with random bits);
- *   bit (s >> SPAN_SHIFT) of the span map is set exactly while s is a live span.
- * The remote fields live on their own cache line so that other threads' frees do not slow the
- * owner's fast path. thread_free is a stack of blocks freed by other threads, pushed with
- * CAS, taken whole by the owner with an exchange; its low bit, NOTIFIED, says the span was
- * put on its heap's remote list and not yet taken from it, so a span is on that list at most
- * once, and only a span with uncollected blocks (used > 0) can be on it.
+ *   program wrote it there (key is the span's address mixed with random bits).
+ * The fields the fast paths read fill the descriptor's first cache line. thread_free is a
+ * stack of blocks freed by other threads, pushed with CAS, taken whole by the owner with an
+ * exchange; its low bit, NOTIFIED, says the span was put on its heap's remote list and not yet
+ * taken from it, so a span is on that list at most once, and only a span with uncollected
+ * blocks (used > 0) can be on it.
  */
 
-#define SPAN_SHIFT  16
-#define SPAN_SIZE   ((size_t)1 << SPAN_SHIFT)
-#define SPAN_HEADER ((size_t)192)
-#define SPAN_MAGIC  0x5ba75ba7u
-#define NOTIFIED    ((uintptr_t)1)
+#define REGION_SHIFT 16
+#define REGION_SIZE  ((size_t)1 << REGION_SHIFT)
+#define PAGE_SHIFT   12
+#define REGION_PAGES (1u << (REGION_SHIFT - PAGE_SHIFT))
+#define SPAN_MAGIC   0x5ba75ba7u
+#define REGION_MAGIC 0x7e610bu
+#define NOTIFIED     ((uintptr_t)1)
 
-enum span_state { SPAN_CURRENT, SPAN_AVAIL, SPAN_FULL, SPAN_EMPTY };
+enum span_state { SPAN_CURRENT, SPAN_AVAIL, SPAN_FULL, SPAN_NONE };
 
 struct theap;
 
 typedef struct span {
-    /* line 0: the owner's */
-    uint32_t magic;           /* SPAN_MAGIC while the span is live */
-    uint16_t cls;             /* size class (meaningless while SPAN_EMPTY) */
-    uint16_t state;           /* enum span_state */
-    uint32_t bsize;           /* class_size[cls] */
-    uint32_t capacity;        /* blocks that fit between data and end */
-    uint32_t used;            /* see the invariants above */
-    uint32_t recip;           /* ceil(2^32 / bsize): small_block's test for a block start */
-    struct theap *heap;       /* owner; never changes */
-    void *free;               /* local free list, linked through the first word */
-    char *bump;               /* next never-used block (other threads read it: see small_block) */
-    char *end;                /* past the last whole block */
-    uintptr_t key;            /* the second word of every free block; never changes */
-    struct span *next, *prev; /* the heap's avail list of cls, or its empty list */
-    /* line 1: other threads' */
-    _Alignas(64) _Atomic(uintptr_t) thread_free; /* remote frees | NOTIFIED */
-    struct span *remote_next;                    /* link on heap->remote */
-} span_t;
+    /* line 0: what malloc's and free's fast paths read */
+    uint32_t magic;     /* SPAN_MAGIC while the span is live, else 0 */
+    uint16_t cls;       /* size class */
+    uint16_t state;     /* enum span_state */
+    uint32_t bsize;     /* class_size[cls] */
+    uint32_t used;      /* see the invariants above */
+    uint32_t recip;     /* ceil(2^32 / bsize): small_block's test for a block start */
+    uint32_t capacity;  /* blocks that fit between data and end */
+    struct theap *heap; /* owner; never changes */
+    void *free;         /* local free list, linked through the first word */
+    char *bump;         /* next never-used block (other threads read it: see small_block) */
+    char *data;         /* the first block */
+    uintptr_t key;      /* the second word of every free block */
+    /* line 1 */
+    char *end;                      /* past the last whole block */
+    struct span *next, *prev;       /* the heap's avail list of cls */
+    uint8_t page, npages;           /* where in its region, and how long */
+    _Atomic(uintptr_t) thread_free; /* remote frees | NOTIFIED */
+    struct span *remote_next;       /* link on heap->remote */
+} __attribute__((aligned(64))) span_t;
 
-_Static_assert(sizeof(span_t) <= SPAN_HEADER, "the span header must fit before the data");
-_Static_assert(SPAN_HEADER % ALIGNMENT == 0, "blocks must start 16-aligned");
-_Static_assert(SMALL_MAX * 16 <= SPAN_SIZE - SPAN_HEADER, "a span holds 16 blocks at least");
+typedef struct region {
+    uint32_t magic;              /* REGION_MAGIC while the region is live */
+    uint16_t free_pages;         /* bit i: page i holds no span */
+    uint8_t first[REGION_PAGES]; /* page i is in the span at spans[first[i]] */
+    struct theap *heap;          /* owner; never changes */
+    struct region *next, *prev;  /* the owner's regions with a free page */
+    span_t spans[REGION_PAGES];
+} region_t;
 
-/* The span map: one bit per SPAN_SIZE-aligned region of the 47-bit user address space, set
- * while a span lives there. Two levels: MAP_ROOT leaves of MAP_LEAF_BITS bits, each leaf
+#define REGION_HEADER sizeof(region_t)
+
+_Static_assert(offsetof(span_t, end) == 64, "the fast paths' fields fill one cache line");
+_Static_assert(REGION_HEADER % ALIGNMENT == 0, "blocks must start 16-aligned");
+_Static_assert(REGION_PAGES <= 16, "free_pages has 16 bits");
+_Static_assert(REGION_HEADER + SMALL_MAX <= ((size_t)1 << PAGE_SHIFT) * 2,
+               "a span of the largest class at page 0 holds a block");
+
+/* The span map: one bit per REGION_SIZE-aligned stretch of the 47-bit user address space,
+ * set while a region lives there. Two levels: MAP_ROOT leaves of MAP_LEAF_BITS bits, each leaf
  * mapped on first use and never unmapped, so a reader needs no lock. */
 #define ADDR_BITS     47
 #define MAP_LEAF_BITS ((size_t)1 << 16)
-#define MAP_ROOT      ((size_t)1 << (ADDR_BITS - SPAN_SHIFT - 16))
+#define MAP_ROOT      ((size_t)1 << (ADDR_BITS - REGION_SHIFT - 16))
 
 static _Atomic(uint64_t *) span_map[MAP_ROOT];
 
 __attribute__((always_inline)) static inline bool span_map_test(uintptr_t a) {
-    uintptr_t r = a >> SPAN_SHIFT;
-    if (r >> (ADDR_BITS - SPAN_SHIFT)) return false;
+    uintptr_t r = a >> REGION_SHIFT;
+    if (r >> (ADDR_BITS - REGION_SHIFT)) return false;
     uint64_t *leaf = atomic_load_explicit(&span_map[r >> 16], memory_order_acquire);
     if (leaf == NULL) return false;
     size_t i = r & (MAP_LEAF_BITS - 1);
@@ -1139,8 +1167,8 @@ __attribute__((always_inline)) static inline bool span_map_test(uintptr_t a) {
 
 /* Caller holds the lock. False when the leaf cannot be mapped. */
 static bool span_map_set(uintptr_t a, bool on) {
-    uintptr_t r = a >> SPAN_SHIFT;
-    if (r >> (ADDR_BITS - SPAN_SHIFT)) return false;
+    uintptr_t r = a >> REGION_SHIFT;
+    if (r >> (ADDR_BITS - REGION_SHIFT)) return false;
     uint64_t *leaf = atomic_load_explicit(&span_map[r >> 16], memory_order_relaxed);
     if (leaf == NULL) {
         if (!on) return true;
@@ -1157,15 +1185,26 @@ static bool span_map_set(uintptr_t a, bool on) {
     return true;
 }
 
+static inline region_t *region_of(const void *p) {
+    return (region_t *)((uintptr_t)p & ~(uintptr_t)(REGION_SIZE - 1));
+}
+
+/* The span whose pages hold p, a pointer into a live region. */
+static inline span_t *span_of(const void *p) {
+    region_t *r = region_of(p);
+    return &r->spans[r->first[((uintptr_t)p >> PAGE_SHIFT) & (REGION_PAGES - 1)]];
+}
+
 /* ============================================================================================
  * Thread heaps
  * ============================================================================================
  *
  * Each thread allocates small blocks from its own heap, reached through a thread-local
  * pointer, without a lock. Per class: cur, the span allocated from; avail, spans with free
- * blocks; full spans are on no list (a free puts them back on avail). Empty spans wait on a
- * short per-heap list (at most EMPTY_CACHE) before going back to the boundary-tag heap, and
- * that list is flushed whenever the boundary-tag heap would otherwise grow.
+ * blocks; full spans are on no list (a free puts them back on avail). A span that empties
+ * gives its pages back to its region at once; a region left with no span waits on the heap's
+ * list (at most EMPTY_CACHE such) before going back to the boundary-tag heap, and those are
+ * given back whenever the boundary-tag heap would otherwise grow.
  * Heaps are never destroyed: when a thread exits its heap is orphaned (blocks still live in
  * its spans stay where they are, other threads' frees still reach it through remote) and the
  * next new thread adopts it. A block freed by a thread other than its span's owner goes on
@@ -1175,28 +1214,31 @@ static bool span_map_set(uintptr_t a, bool on) {
 static void *heap_alloc_aligned(size_t align, size_t size);
 
 #ifndef EMPTY_CACHE
-#define EMPTY_CACHE 4
+#define EMPTY_CACHE 1
 #endif
+
+/* How many regions with free pages span_new looks through for a place before it takes a new
+ * region: a bound on the slow path's time, at the cost of a hole left unused now and then. */
+#define REGION_SEARCH 8
 
 typedef struct theap {
     span_t *cur[NCLASSES];
     span_t *avail[NCLASSES];
-    span_t *empty; /* empty spans, linked through next */
-    unsigned nempty;
+    region_t *regions;                     /* regions with a free page, linked through next */
+    unsigned nempty;                       /* regions on that list with no span */
     bool orphan;                           /* no thread owns it (guarded by the lock) */
     struct theap *all_next;                /* every heap (guarded by the lock) */
     struct theap *orphan_next;             /* orphans (guarded by the lock) */
     uint64_t requests[NCLASSES];           /* small allocations served */
     uint64_t frees[NCLASSES];              /* blocks returned to this heap's spans */
     uint64_t nspans[NCLASSES];             /* spans of each class held */
+    uint64_t blocks[NCLASSES];             /* their capacities' sum */
+    uint64_t pages;                        /* pages held by spans */
     _Alignas(64) _Atomic(span_t *) remote; /* spans with remote frees to collect */
 } theap_t;
 
 static _Thread_local theap_t *tls_heap __attribute__((tls_model("initial-exec")));
 static theap_t *all_heaps, *orphan_heaps; /* guarded by the lock */
-static inline span_t *span_of(void *p) {
-    return (span_t *)((uintptr_t)p & ~(uintptr_t)(SPAN_SIZE - 1));
-}
 
 /* The word that holds the span's key while the block is free (every block has two words). */
 static inline uintptr_t *block_key(void *b) {
@@ -1219,46 +1261,80 @@ static void avail_remove(theap_t *h, span_t *s) {
     if (s->next != NULL) s->next->prev = s->prev;
 }
 
-/* Lock held: gives the span's block back to the boundary-tag heap. */
-static void span_release_locked(span_t *s) {
-    s->magic = 0;
-    span_map_set((uintptr_t)s, false);
-    heap_free(payload_block(s));
+static void region_link(theap_t *h, region_t *r) {
+    r->prev = NULL;
+    r->next = h->regions;
+    if (r->next != NULL) r->next->prev = r;
+    h->regions = r;
 }
 
-/* Lock held: empties the calling thread's cache of empty spans and its empty current spans. */
+static void region_unlink(theap_t *h, region_t *r) {
+    if (r->prev != NULL)
+        r->prev->next = r->next;
+    else
+        h->regions = r->next;
+    if (r->next != NULL) r->next->prev = r->prev;
+}
+
+#define ALL_PAGES ((uint16_t)((1u << REGION_PAGES) - 1))
+
+/* Lock held: gives a region with no span, unlinked, back to the boundary-tag heap. */
+static void region_release_locked(region_t *r) {
+    r->magic = 0;
+    span_map_set((uintptr_t)r, false);
+    heap_free(payload_block(r));
+}
+
+/* Lock held: gives the calling thread's regions that hold no span back to the boundary-tag
+ * heap, after giving back the pages of its current spans that hold no block. */
+static bool span_free_pages(theap_t *h, span_t *s);
+
 static void spans_flush_locked(void) {
     theap_t *h = tls_heap;
     if (h == NULL) return;
-    while (h->empty != NULL) {
-        span_t *s = h->empty;
-        h->empty = s->next;
-        span_release_locked(s);
-    }
-    h->nempty = 0;
     for (unsigned c = 0; c < NCLASSES; c++) {
         span_t *s = h->cur[c];
         if (s != NULL && s->used == 0) {
             h->cur[c] = NULL;
-            h->nspans[c]--;
-            span_release_locked(s);
+            span_free_pages(h, s);
         }
     }
+    for (region_t *r = h->regions, *next; r != NULL; r = next) {
+        next = r->next;
+        if (r->free_pages == ALL_PAGES) {
+            region_unlink(h, r);
+            region_release_locked(r);
+        }
+    }
+    h->nempty = 0;
 }
 
-/* s just became empty and is not current: cache it or give it back. */
+/* A span leaves: its pages go back to its region. True when the region then holds no span. */
+static bool span_free_pages(theap_t *h, span_t *s) {
+    region_t *r = region_of(s);
+    h->nspans[s->cls]--;
+    h->blocks[s->cls] -= s->capacity;
+    h->pages -= s->npages;
+    uint16_t mask = (uint16_t)(((1u << s->npages) - 1) << s->page);
+    s->magic = 0;
+    s->state = SPAN_NONE;
+    if (r->free_pages == 0) region_link(h, r);
+    r->free_pages |= mask;
+    if (r->free_pages != ALL_PAGES) return false;
+    h->nempty++;
+    return true;
+}
+
+/* s just became empty and is not current: its pages go back, and its region too when it
+ * holds no other span and the heap already keeps EMPTY_CACHE such. */
 __attribute__((noinline)) static void span_retire(theap_t *h, span_t *s) {
     if (s->state == SPAN_AVAIL) avail_remove(h, s);
-    h->nspans[s->cls]--;
-    s->state = SPAN_EMPTY;
-    if (h->nempty < EMPTY_CACHE) {
-        s->next = h->empty;
-        h->empty = s;
-        h->nempty++;
-        return;
-    }
+    region_t *r = region_of(s);
+    if (!span_free_pages(h, s) || h->nempty <= EMPTY_CACHE) return;
+    region_unlink(h, r);
+    h->nempty--;
     heap_lock();
-    span_release_locked(s);
+    region_release_locked(r);
     heap_unlock();
 }
 
@@ -1290,49 +1366,104 @@ static void heap_collect(theap_t *h) {
     }
 }
 
-static void span_init(theap_t *h, span_t *s, unsigned c) {
+/* The pages of the next span of class c: for the first, the fewest (a power of two) that
+ * hold four blocks, doubled for every two spans of the class the heap holds, up to the whole
+ * region. */
+static unsigned span_pages(theap_t *h, unsigned c) {
+    unsigned k = 1;
+    while (((size_t)k << PAGE_SHIFT) < 4 * (size_t)class_size[c]) k *= 2;
+    for (uint64_t held = h->nspans[c] / 2; held > 0 && k < REGION_PAGES; held--) k *= 2;
+    return k;
+}
+
+/* Sets up a span of class c on pages [page, page + k) of r, which are free. */
+static span_t *span_init(theap_t *h, region_t *r, unsigned page, unsigned k, unsigned c) {
+    span_t *s = &r->spans[page];
+    char *start = (char *)r + ((size_t)page << PAGE_SHIFT);
+    char *limit = (char *)r + ((size_t)(page + k) << PAGE_SHIFT);
+    if (page == 0) start += REGION_HEADER;
+    if (page + k == REGION_PAGES) limit -= OVERHEAD; /* the region's block footer */
     s->magic = SPAN_MAGIC;
     s->cls = (uint16_t)c;
     s->state = SPAN_CURRENT;
     s->bsize = class_size[c];
     s->recip = (uint32_t)(UINT32_MAX / class_size[c] + 1);
-    s->capacity = (uint32_t)((SPAN_SIZE - OVERHEAD - SPAN_HEADER) / class_size[c]);
+    s->capacity = (uint32_t)((size_t)(limit - start) / class_size[c]);
     s->used = 0;
     s->heap = h;
     s->free = NULL;
-    __atomic_store_n(&s->bump, (char *)s + SPAN_HEADER, __ATOMIC_RELAXED);
-    s->end = s->bump + (size_t)s->capacity * class_size[c];
+    s->data = start;
+    __atomic_store_n(&s->bump, start, __ATOMIC_RELAXED);
+    s->end = start + (size_t)s->capacity * class_size[c];
+    s->key = (key_secret ^ (uintptr_t)start) | 1; /* odd: no pointer the program keeps */
     s->next = s->prev = NULL;
+    s->page = (uint8_t)page;
+    s->npages = (uint8_t)k;
+    atomic_init(&s->thread_free, 0);
+    s->remote_next = NULL;
+    for (unsigned i = page; i < page + k; i++) r->first[i] = (uint8_t)page;
+    r->free_pages &= (uint16_t) ~(((1u << k) - 1) << page);
+    if (r->free_pages == 0) region_unlink(h, r);
     h->nspans[c]++;
+    h->blocks[c] += s->capacity;
+    h->pages += k;
+    return s;
 }
 
-/* A fresh span for h, carved from the boundary-tag heap, or NULL. */
-static span_t *span_new(theap_t *h, unsigned c) {
+/* A new region for h, carved from the boundary-tag heap and linked, or NULL. */
+static region_t *region_new(theap_t *h) {
     heap_lock();
-    void *p = heap_alloc_aligned(SPAN_SIZE, SPAN_SIZE);
-    if (p != NULL && !span_map_set((uintptr_t)p, true)) {
-        heap_free(payload_block(p));
-        p = NULL;
-    }
-    if (p != NULL) {
-        span_t *s = p;
-        atomic_init(&s->thread_free, 0);
-        s->remote_next = NULL;
-        s->key = (key_secret ^ (uintptr_t)s) | 1; /* odd: no pointer the program keeps */
-        span_init(h, s, c);
+    region_t *r = heap_alloc_aligned(REGION_SIZE, REGION_SIZE);
+    if (r != NULL && !span_map_set((uintptr_t)r, true)) {
+        heap_free(payload_block(r));
+        r = NULL;
     }
     heap_unlock();
-    return p;
+    if (r == NULL) return NULL;
+    r->magic = REGION_MAGIC;
+    r->free_pages = ALL_PAGES;
+    r->heap = h;
+    for (unsigned i = 0; i < REGION_PAGES; i++) {
+        r->first[i] = (uint8_t)i;
+        r->spans[i].magic = 0;
+        r->spans[i].state = SPAN_NONE;
+    }
+    region_link(h, r);
+    h->nempty++;
+    return r;
+}
+
+/* A new span of class c for h, in the first of its regions with room, or NULL. */
+static span_t *span_new(theap_t *h, unsigned c) {
+    unsigned k = span_pages(h, c);
+    uint16_t run = (uint16_t)((1u << k) - 1);
+    region_t *r = h->regions;
+    for (unsigned tries = 0; r != NULL && tries < REGION_SEARCH; r = r->next, tries++) {
+        for (unsigned page = 0; page < REGION_PAGES; page += k) {
+            if ((r->free_pages & (run << page)) == (run << page)) {
+                if (r->free_pages == ALL_PAGES) h->nempty--;
+                return span_init(h, r, page, k, c);
+            }
+        }
+    }
+    if ((r = region_new(h)) == NULL) return NULL;
+    h->nempty--;
+    return span_init(h, r, 0, k, c);
 }
 
 static theap_t *heap_adopt(void);
 
 /* Moves up to REFILL never-used blocks from the bump area to the (empty) free list, so that
- * the next allocations take the fast path; a fresh span's pages are touched only as needed. */
+ * the next allocations take the fast path. Only the blocks that start in the page of the first
+ * one are taken: a span's pages are touched (made resident) one at a time, as needed. */
 #define REFILL 32
 static void span_refill(span_t *s) {
     char *b = s->bump;
     size_t k = (size_t)(s->end - b) / s->bsize;
+    size_t in_page =
+        (align_up((uintptr_t)b + 1, (size_t)1 << PAGE_SHIFT) - (uintptr_t)b + s->bsize - 1) /
+        s->bsize;
+    if (k > in_page) k = in_page;
     if (k > REFILL) k = REFILL;
     for (size_t i = 0; i < k; i++) {
         *(void **)(b + i * s->bsize) = i + 1 < k ? b + (i + 1) * s->bsize : NULL;
@@ -1357,10 +1488,6 @@ static void *small_alloc_slow(theap_t *h, unsigned c) {
         if ((s = h->avail[c]) != NULL) {
             avail_remove(h, s);
             s->state = SPAN_CURRENT;
-        } else if ((s = h->empty) != NULL) {
-            h->empty = s->next;
-            h->nempty--;
-            span_init(h, s, c);
         } else if ((s = span_new(h, c)) == NULL) {
             return NULL;
         }
@@ -1435,8 +1562,9 @@ __attribute__((noinline, cold)) static void small_check_free(span_t *s, void *p,
 /* small_block's verdict on p, which is not the start of a block the span has handed out. */
 __attribute__((noinline, cold, noreturn)) static void small_bad_block(span_t *s, void *p,
                                                                       const char *op) {
-    char *data = (char *)s + SPAN_HEADER;
-    if ((char *)p >= data && (char *)p < s->end && (size_t)((char *)p - data) % s->bsize == 0)
+    char *data = s->data;
+    if (s->magic == SPAN_MAGIC && (char *)p >= data && (char *)p < s->end &&
+        (size_t)((char *)p - data) % s->bsize == 0)
         die(op, "invalid pointer (never allocated)", p);
     die(op, "invalid pointer (not a block of its span)", p);
 }
@@ -1448,10 +1576,11 @@ __attribute__((noinline, cold, noreturn)) static void small_bad_block(span_t *s,
  * (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019: exact while
  * 2^32 >= 2^16 * bsize). */
 __attribute__((always_inline)) static inline span_t *small_block(void *p, const char *op) {
+    if (region_of(p)->magic != REGION_MAGIC) die(op, "corrupted span header", p);
     span_t *s = span_of(p);
-    if (s->magic != SPAN_MAGIC) die(op, "corrupted span header", p);
-    uintptr_t a = (uintptr_t)p, data = (uintptr_t)s + SPAN_HEADER;
-    if (a < data || a >= (uintptr_t)__atomic_load_n(&s->bump, __ATOMIC_RELAXED) ||
+    uintptr_t a = (uintptr_t)p, data = (uintptr_t)s->data;
+    if (s->magic != SPAN_MAGIC || a < data ||
+        a >= (uintptr_t)__atomic_load_n(&s->bump, __ATOMIC_RELAXED) ||
         (uint32_t)(a - data) * s->recip >= s->recip)
         small_bad_block(s, p, op);
     return s;
@@ -1918,8 +2047,8 @@ static int check_locked(void) {
     return 1;
 }
 
-/* The spans: every in-use heap block whose payload is a span-aligned address marked in the
- * span map. Spans of the calling thread's heap and of orphans are checked whole; those of
+/* The regions: every in-use heap block whose payload is a region-aligned address marked in
+ * the span map. Spans of the calling thread's heap and of orphans are checked whole; those of
  * other threads' heaps, which their owners change without the lock, only in their fixed
  * fields. */
 static bool heap_known(const theap_t *h) {
@@ -1929,20 +2058,15 @@ static bool heap_known(const theap_t *h) {
 }
 
 static int check_span(span_t *s, uint64_t counted[NCLASSES]) {
-    if (s->magic != SPAN_MAGIC) return check_failed("span %p: bad magic 0x%x", (void *)s, s->magic);
-    if (!heap_known(s->heap))
-        return check_failed("span %p: owner %p is not a thread heap", (void *)s, (void *)s->heap);
-    if (s->state > SPAN_EMPTY) return check_failed("span %p: bad state %u", (void *)s, s->state);
-    if (s->heap != tls_heap && !s->heap->orphan) return 1;
-    if (s->state == SPAN_EMPTY) {
-        if (s->used != 0) return check_failed("span %p: empty but %u used", (void *)s, s->used);
-        return 1;
-    }
+    if (s->state > SPAN_FULL) return check_failed("span %p: bad state %u", (void *)s, s->state);
     unsigned c = s->cls;
     if (c >= NCLASSES || s->bsize != class_size[c])
         return check_failed("span %p: class %u with block size %u", (void *)s, c, s->bsize);
-    char *data = (char *)s + SPAN_HEADER;
-    if (s->capacity != (SPAN_SIZE - OVERHEAD - SPAN_HEADER) / s->bsize ||
+    region_t *r = region_of(s);
+    char *data = (char *)r + ((size_t)s->page << PAGE_SHIFT) + (s->page == 0 ? REGION_HEADER : 0);
+    char *limit = (char *)r + ((size_t)(s->page + s->npages) << PAGE_SHIFT) -
+                  (s->page + s->npages == REGION_PAGES ? OVERHEAD : 0);
+    if (s->data != data || s->capacity != (size_t)(limit - data) / s->bsize ||
         s->end != data + (size_t)s->capacity * s->bsize || s->bump < data || s->bump > s->end ||
         (size_t)(s->bump - data) % s->bsize != 0)
         return check_failed("span %p: bad bounds (capacity %u, bump %p, end %p)", (void *)s,
@@ -1971,18 +2095,45 @@ static int check_span(span_t *s, uint64_t counted[NCLASSES]) {
     return 1;
 }
 
+static int check_region(region_t *r, uint64_t counted[NCLASSES]) {
+    if (r->magic != REGION_MAGIC)
+        return check_failed("region %p: bad magic 0x%x", (void *)r, r->magic);
+    if (!heap_known(r->heap))
+        return check_failed("region %p: owner %p is not a thread heap", (void *)r, (void *)r->heap);
+    if (r->heap != tls_heap && !r->heap->orphan) return 1;
+    for (unsigned i = 0; i < REGION_PAGES;) {
+        span_t *s = &r->spans[i];
+        if ((r->free_pages >> i) & 1) {
+            if (s->magic != 0)
+                return check_failed("region %p: free page %u has a span", (void *)r, i);
+            i++;
+            continue;
+        }
+        if (s->magic != SPAN_MAGIC || s->heap != r->heap || s->page != i || s->npages == 0 ||
+            i + s->npages > REGION_PAGES)
+            return check_failed("region %p: page %u starts no span of its own", (void *)r, i);
+        for (unsigned j = i; j < i + s->npages; j++)
+            if (r->first[j] != i || ((r->free_pages >> j) & 1))
+                return check_failed("region %p: page %u is not in the span at page %u", (void *)r,
+                                    j, i);
+        if (!check_span(s, counted)) return 0;
+        i += s->npages;
+    }
+    return 1;
+}
+
 static int check_spans_locked(void) {
     uint64_t counted[NCLASSES] = {0};
     for (segment_t *seg = heap.segments; seg != NULL; seg = seg->next) {
         block_t *epilogue = segment_epilogue(seg);
         for (block_t *b = segment_first(seg); b != epilogue; b = block_next(b)) {
             uintptr_t p = (uintptr_t)block_payload(b);
-            if (!block_inuse(b) || p % SPAN_SIZE != 0 || !span_map_test(p)) continue;
+            if (!block_inuse(b) || p % REGION_SIZE != 0 || !span_map_test(p)) continue;
             /* heap_alloc_aligned leaves a tail too small to split (< MIN_BLOCK) in the block */
-            if (block_size(b) < SPAN_SIZE || block_size(b) >= SPAN_SIZE + MIN_BLOCK)
-                return check_failed("span %p: its heap block has size %zu", (void *)p,
+            if (block_size(b) < REGION_SIZE || block_size(b) >= REGION_SIZE + MIN_BLOCK)
+                return check_failed("region %p: its heap block has size %zu", (void *)p,
                                     block_size(b));
-            if (!check_span((span_t *)p, counted)) return 0;
+            if (!check_region((region_t *)p, counted)) return 0;
         }
     }
     theap_t *h = tls_heap;
@@ -1996,6 +2147,10 @@ static int check_spans_locked(void) {
                 return check_failed("thread heap %p: avail list of class %u holds span %p",
                                     (void *)h, c, (void *)s);
     }
+    for (region_t *r = h != NULL ? h->regions : NULL; r != NULL; r = r->next)
+        if (r->heap != h || r->free_pages == 0)
+            return check_failed("thread heap %p: its list of regions with room holds %p", (void *)h,
+                                (void *)r);
     return 1;
 }
 
@@ -2011,14 +2166,14 @@ static int check_spans_locked(void) {
 void malloc_stats(void) {
     heap_init();
     unsigned long long blocks[NCLASSES] = {0}, req[NCLASSES] = {0}, fr[NCLASSES] = {0};
-    unsigned long long heaps = 0, spans = 0;
+    unsigned long long heaps = 0, spans = 0, pages = 0;
     heap_lock();
     for (theap_t *h = all_heaps; h != NULL; h = h->all_next) {
         heaps++;
+        pages += __atomic_load_n(&h->pages, __ATOMIC_RELAXED);
         for (unsigned c = 0; c < NCLASSES; c++) {
-            uint64_t n = __atomic_load_n(&h->nspans[c], __ATOMIC_RELAXED);
-            spans += n;
-            blocks[c] += n * ((SPAN_SIZE - OVERHEAD - SPAN_HEADER) / class_size[c]);
+            spans += __atomic_load_n(&h->nspans[c], __ATOMIC_RELAXED);
+            blocks[c] += __atomic_load_n(&h->blocks[c], __ATOMIC_RELAXED);
             req[c] += __atomic_load_n(&h->requests[c], __ATOMIC_RELAXED);
             fr[c] += __atomic_load_n(&h->frees[c], __ATOMIC_RELAXED);
         }
@@ -2042,7 +2197,8 @@ void malloc_stats(void) {
         tf += fr[c];
     }
     report(ALLOC_STATS_TOTAL, tb, tu, tb - tu, tr, tf);
-    report(ALLOC_STATS_SPANS, heaps, spans, SPAN_SIZE);
+    /* spans differ in length: the line gives their mean */
+    report(ALLOC_STATS_SPANS, heaps, spans, (size_t)(spans ? (pages << PAGE_SHIFT) / spans : 0));
     report(ALLOC_STATS_HEAP, heap_bytes, free_bytes, mmap_threshold());
 }
 
@@ -2055,13 +2211,20 @@ static void dump_locked(void) {
         block_t *epilogue = segment_epilogue(s);
         for (block_t *b = segment_first(s); b != epilogue; b = block_next(b)) {
             uintptr_t p = (uintptr_t)block_payload(b);
-            if (block_inuse(b) && p % SPAN_SIZE == 0 && span_map_test(p)) {
-                span_t *sp = (span_t *)p;
-                if (sp->state == SPAN_EMPTY)
-                    report("heap dump: %p %10zu span empty\n", (void *)p, block_size(b));
-                else
-                    report("heap dump: %p %10zu span class %u size %u used %u of %u\n", (void *)p,
-                           block_size(b), sp->cls, sp->bsize, sp->used, sp->capacity);
+            if (block_inuse(b) && p % REGION_SIZE == 0 && span_map_test(p)) {
+                region_t *r = (region_t *)p;
+                report("heap dump: %p %10zu region\n", (void *)p, block_size(b));
+                for (unsigned i = 0; i < REGION_PAGES; i++) {
+                    span_t *sp = &r->spans[i];
+                    char *at = (char *)r + ((size_t)i << PAGE_SHIFT);
+                    if ((r->free_pages >> i) & 1)
+                        report("heap dump: %p %10zu free page\n", (void *)at,
+                               (size_t)1 << PAGE_SHIFT);
+                    else if (r->first[i] == i && sp->magic == SPAN_MAGIC)
+                        report("heap dump: %p %10zu span class %u size %u used %u of %u\n",
+                               (void *)sp->data, (size_t)sp->npages << PAGE_SHIFT, sp->cls,
+                               sp->bsize, sp->used, sp->capacity);
+                }
             } else {
                 report("heap dump: %p %10zu %s\n", (void *)p, block_size(b),
                        block_inuse(b) ? "in-use" : "free");
