@@ -42,35 +42,41 @@
  *   Three tiers, by request size n:
  *
  *   small  (n <= 2 KiB)  Each thread has a heap (thread-local pointer) holding, per size class,
- *                        a current span and a list of spans with free blocks. A span is 64 KiB
- *                        at a 64 KiB-aligned address, carved from the medium heap as one block,
- *                        and cut into blocks of one class; malloc pops the current span's free
- *                        list (refilled 32 blocks at a time from never-used space), free pushes
- *                        onto it. A one-bit-per-64-KiB span map tells free() that a pointer is
- *                        in a span. Frees from another thread push onto the span's atomic
- *                        thread_free stack, and the first such push queues the span on its
- *                        heap's atomic remote list, which the owner drains in its slow path.
- *                        Empty spans wait on a 4-entry per-heap cache, then return to the
- *                        medium heap, where they coalesce with their neighbours and the hole
- *                        one leaves serves the next span exactly; the cache is flushed before
- *                        the medium heap grows. An exiting thread's heap is orphaned and
- *                        adopted whole by the next new thread.
+ *                        a current span and a list of spans with free blocks. Spans are runs
+ *                        of 4 KiB pages in 16 KiB regions (16 KiB-aligned blocks carved from
+ *                        the medium heap, owned by one thread heap); a class's first span is a
+ *                        page or two, and each two more it holds double the next one, up to
+ *                        the region, so that a program using a few blocks of many sizes holds
+ *                        a few pages each. malloc pops the current span's free list (refilled
+ *                        from never-used space a page at a time), free pushes onto it. A
+ *                        one-bit-per-region span map tells free() that a pointer is in a
+ *                        region, whose header maps the page to its span. Frees from another
+ *                        thread push onto the span's atomic thread_free stack, and the first
+ *                        such push queues the span on its heap's atomic remote list, which the
+ *                        owner drains in its slow path. An empty span gives its pages back to
+ *                        its region; empty regions wait on their heap (4 of them), then return
+ *                        to the medium heap, where they coalesce with their neighbours; they
+ *                        are given back before the medium heap grows. An exiting thread's heap
+ *                        is orphaned and adopted whole by the next new thread.
  *   medium (n < mmap threshold)  The boundary-tag heap: one or more contiguous segments,
  *                        normally a single one grown with sbrk (mmap'd when sbrk fails), blocks
  *                        with size and in-use bit at both ends (Knuth), immediate coalescing,
- *                        segregated free lists with a bitmap, top trimming with a negative sbrk,
- *                        and madvise(MADV_DONTNEED) of free holes of 1 MiB or more inside.
+ *                        segregated free lists with a bitmap, top trimming with a negative sbrk
+ *                        (its threshold doubling each time the heap grows again after a trim,
+ *                        as a heap that breathes would pay a page fault per page each time),
+ *                        and madvise(MADV_DONTNEED) of free holes inside as large as that.
  *   large  (n >= mmap threshold, 128 KiB)  A private mapping each, resized with mremap.
- *                        Freed mappings up to 8 MiB are kept (8 of them, 32 MiB in all) and
- *                        the last one kept that is long enough serves the next request whole,
- *                        so a program cycling through big buffers reuses one resident mapping
- *                        without system calls, as glibc's rising mmap threshold reuses its
- *                        heap. realloc moves a block growing past 64 KiB to a mapping, so later
- *                        growth is mremap's page moves instead of copies.
+ *                        Freed mappings are cached, up to as many bytes as are live in large
+ *                        blocks (8 MiB at least): a request takes the best fit, cut to length,
+ *                        or extends the longest shorter one with mremap, so a program cycling
+ *                        through big buffers reuses resident memory without system calls or
+ *                        page faults, as glibc's rising mmap threshold reuses its heap. realloc
+ *                        moves a block growing past 64 KiB to a mapping, so later growth is
+ *                        mremap's page moves instead of copies.
  *
  * Sections, low level to high: configuration; block layout; bins; heap state, locking and
  * initialisation; system memory; free lists; heap allocation and coalescing; large blocks;
- * size classes; spans and the span map; thread heaps; allocation paths; aligned family; public
+ * size classes; regions, spans and the span map; thread heaps; allocation paths; aligned family; public
  * API; heap check; heap report and dump. Each states its invariants where its types are. The
  * lock type and the reporter are in internal.h, shared with the reference debugging layer
  * (dmalloc.h's interface), which is dmalloc.c beside this file, built on base_malloc.
@@ -117,13 +123,24 @@
  *                                                           overrides it, and then realloc
  *                                                           maps nothing smaller; requests
  *                                                           of up to 2 KiB stay in spans
- *   HEAP_GROW_MIN                                 128 KiB   smallest sbrk growth
+ *   HEAP_GROW_MIN                                 64 KiB    smallest sbrk growth
  *   HEAP_MMAP_SEGMENT_MIN                         1 MiB     smallest mmap'd heap segment
  *   TRIM_THRESHOLD                                256 KiB   a free top block this large is
- *                                                           trimmed down to HEAP_GROW_MIN
+ *                                                           trimmed down to HEAP_GROW_MIN;
+ *                                                           doubles when the heap grows
+ *                                                           again after a trim
+ *   TRIM_THRESHOLD_MAX                            64 MiB    ... up to this
  *   RELEASE_THRESHOLD                             1 MiB     a free block this large inside
- *                                                           the heap gives its pages back
- *   EMPTY_CACHE                                   4         empty spans a thread heap keeps
+ *                                                           the heap (and as large as the
+ *                                                           trim threshold) gives its pages
+ *                                                           back
+ *   REGION_SHIFT                                  14        log2 of the region size: the
+ *                                                           largest span
+ *   EMPTY_CACHE                                   4         empty regions a thread heap keeps
+ *   FIRST_BLOCKS                                  4         blocks a class's first span holds
+ *                                                           at least
+ *   LARGE_CACHE_SHARE                             1         freed mappings kept: up to the
+ *                                                           live large bytes over this
  *   REALLOC_MAP_MIN                               64 KiB    realloc growing past this maps
  *   SMALL_MAX                                     2 KiB     requests up to this are small
  *                                                           blocks; a multiple of 16, at
@@ -193,7 +210,7 @@
 
 /* Smallest sbrk growth: amortises the system call over many small requests. */
 #ifndef HEAP_GROW_MIN
-#define HEAP_GROW_MIN (128 * 1024)
+#define HEAP_GROW_MIN (64 * 1024)
 #endif
 
 /* Smallest heap segment mmap'd when sbrk fails; each segment costs a mapping. */
@@ -800,9 +817,12 @@ static bool heap_resize(block_t *b, size_t size) {
  * unmapped, because a program that cycles through big buffers would otherwise pay an mmap, a
  * munmap and a page fault per page on every cycle: the kernel, not the allocator, would be
  * most of its time (glibc avoids this by raising its mmap threshold, so that such blocks come
- * from its heap). The cache is bounded by bytes, LARGE_CACHE_MIN or a quarter of the bytes
- * live in large blocks, whichever is more, so that what it holds back stays in proportion to
- * what the program uses; past the bound the oldest entries are unmapped.
+ * from its heap). The cache is bounded by bytes, LARGE_CACHE_MIN or the bytes live in large
+ * blocks over LARGE_CACHE_SHARE, whichever is more, so that what it holds back stays in
+ * proportion to what the program uses (a bound of a quarter left mimalloc-bench's
+ * malloc-large, 20 live blocks of 5 to 25 MiB, with three times glibc's page faults; the live
+ * bytes themselves, with fewer than half of glibc's at glibc's peak RSS); past the bound the
+ * oldest entries are unmapped, and an entry longer than the bound is never kept.
  * Invariants: the cache's entries are disjoint page-aligned ranges, each inside one of our
  * mappings and in no block; total is the sum of their lengths; large_live is the sum of the
  * mapping lengths of live large blocks. All guarded by the lock; the system calls are made
@@ -817,10 +837,8 @@ static inline size_t large_usable(block_t *b) {
     return block_size(b) - large_offset(b) - WORD;
 }
 
-#ifndef LARGE_CACHE_SLOTS
 #define LARGE_CACHE_SLOTS 32
-#endif
-#define LARGE_CACHE_MIN ((size_t)8 << 20)
+#define LARGE_CACHE_MIN   ((size_t)8 << 20)
 #ifndef LARGE_CACHE_SHARE
 #define LARGE_CACHE_SHARE 1
 #endif
@@ -1063,18 +1081,20 @@ static inline unsigned class_of(size_t n) {
  * class; its descriptor is in the region's header, at the index of its first page, so that a
  * span's pages are all blocks:
  *
- *      region (64 KiB aligned)
+ *      region (16 KiB aligned)
  *      v
- *      +--------------------------+------------+-------------------------+-----+--------+-----+
- *      | region_t: page map and   | span at    | span at pages 1-2       | ... | span   |foot |
- *      | spans[16] (descriptors)  | page 0     | (2 pages)               |     | (...)  |     |
- *      +--------------------------+------------+-------------------------+-----+--------+-----+
- *      <------ REGION_HEADER ----->^ data of the span at page 0
+ *      +-------------------------+-------------+-------------+---------------------------+-----+
+ *      | region_t: page map and  | span at     | span at     | span at pages 2-3         |foot |
+ *      | spans[4] (descriptors)  | page 0      | page 1      | (2 pages)                 |     |
+ *      +-------------------------+-------------+-------------+---------------------------+-----+
+ *      <----- REGION_HEADER ----->^ data of the span at page 0
  *
  * A class's first span is small (a page for blocks up to 1 KiB), so that a program using a
- * few blocks of many sizes holds a few pages each, not 64 KiB each; each further span of the
- * class a heap holds is larger, up to the whole region, so that a busy class takes its slow
- * path rarely.
+ * few blocks of many sizes holds a few pages each; each further span of the class a heap
+ * holds is larger, up to the whole region, so that a busy class takes its slow path rarely.
+ * Regions are small too because the heap holds them whole, used pages or not: over make
+ * perf's traces the mean utilization was 0.74 with 64 KiB regions, 0.78 with 32 KiB ones and
+ * 0.81 with 16 KiB ones (glibc: 0.78).
  *
  * Invariants of a region r: bit i of r->free_pages is set exactly when page i belongs to no
  * span, and then spans[i].magic == 0; a page i in a span belongs to the span starting at page
@@ -1096,7 +1116,9 @@ static inline unsigned class_of(size_t n) {
  * blocks (used > 0) can be on it.
  */
 
-#define REGION_SHIFT 16
+#ifndef REGION_SHIFT
+#define REGION_SHIFT 14
+#endif
 #define REGION_SIZE  ((size_t)1 << REGION_SHIFT)
 #define PAGE_SHIFT   12
 #define REGION_PAGES (1u << (REGION_SHIFT - PAGE_SHIFT))
@@ -1144,8 +1166,8 @@ typedef struct region {
 _Static_assert(offsetof(span_t, end) == 64, "the fast paths' fields fill one cache line");
 _Static_assert(REGION_HEADER % ALIGNMENT == 0, "blocks must start 16-aligned");
 _Static_assert(REGION_PAGES <= 16, "free_pages has 16 bits");
-_Static_assert(REGION_HEADER + SMALL_MAX <= ((size_t)1 << PAGE_SHIFT) * 2,
-               "a span of the largest class at page 0 holds a block");
+_Static_assert(REGION_HEADER + SMALL_MAX <= ((size_t)1 << PAGE_SHIFT),
+               "REGION_SHIFT too large: a span at page 0 must hold a block of any class");
 
 /* The span map: one bit per REGION_SIZE-aligned stretch of the 47-bit user address space,
  * set while a region lives there. Two levels: MAP_ROOT leaves of MAP_LEAF_BITS bits, each leaf
@@ -1214,7 +1236,7 @@ static inline span_t *span_of(const void *p) {
 static void *heap_alloc_aligned(size_t align, size_t size);
 
 #ifndef EMPTY_CACHE
-#define EMPTY_CACHE 1
+#define EMPTY_CACHE 4
 #endif
 
 /* How many regions with free pages span_new looks through for a place before it takes a new
@@ -1369,9 +1391,12 @@ static void heap_collect(theap_t *h) {
 /* The pages of the next span of class c: for the first, the fewest (a power of two) that
  * hold four blocks, doubled for every two spans of the class the heap holds, up to the whole
  * region. */
+#ifndef FIRST_BLOCKS
+#define FIRST_BLOCKS 4
+#endif
 static unsigned span_pages(theap_t *h, unsigned c) {
     unsigned k = 1;
-    while (((size_t)k << PAGE_SHIFT) < 4 * (size_t)class_size[c]) k *= 2;
+    while (((size_t)k << PAGE_SHIFT) < FIRST_BLOCKS * (size_t)class_size[c]) k *= 2;
     for (uint64_t held = h->nspans[c] / 2; held > 0 && k < REGION_PAGES; held--) k *= 2;
     return k;
 }
