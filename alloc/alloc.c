@@ -43,11 +43,11 @@
  *
  *   small  (n <= 2 KiB)  Each thread has a heap (thread-local pointer) holding, per size class,
  *                        a current span and a list of spans with free blocks. Spans are runs
- *                        of 4 KiB pages in 16 KiB regions (16 KiB-aligned blocks carved from
+ *                        of 4 KiB pages in 32 KiB regions (32 KiB-aligned blocks carved from
  *                        the medium heap, owned by one thread heap); a class's first span is a
- *                        page or two, and each two more it holds double the next one, up to
- *                        the region, so that a program using a few blocks of many sizes holds
- *                        a few pages each. malloc pops the current span's free list (refilled
+ *                        page, and each two more it holds double the next one, up to the
+ *                        region, so that a program using a few blocks of many sizes holds a
+ *                        few pages each. malloc pops the current span's free list (refilled
  *                        from never-used space a page at a time), free pushes onto it. A
  *                        one-bit-per-region span map tells free() that a pointer is in a
  *                        region, whose header maps the page to its span. Frees from another
@@ -123,7 +123,7 @@
  *                                                           overrides it, and then realloc
  *                                                           maps nothing smaller; requests
  *                                                           of up to 2 KiB stay in spans
- *   HEAP_GROW_MIN                                 64 KiB    smallest sbrk growth
+ *   HEAP_GROW_MIN                                 32 KiB    smallest sbrk growth
  *   HEAP_MMAP_SEGMENT_MIN                         1 MiB     smallest mmap'd heap segment
  *   TRIM_THRESHOLD                                256 KiB   a free top block this large is
  *                                                           trimmed down to HEAP_GROW_MIN;
@@ -134,10 +134,10 @@
  *                                                           the heap (and as large as the
  *                                                           trim threshold) gives its pages
  *                                                           back
- *   REGION_SHIFT                                  14        log2 of the region size: the
+ *   REGION_SHIFT                                  15        log2 of the region size: the
  *                                                           largest span
  *   EMPTY_CACHE                                   4         empty regions a thread heap keeps
- *   FIRST_BLOCKS                                  4         blocks a class's first span holds
+ *   FIRST_BLOCKS                                  2         blocks a class's first span holds
  *                                                           at least
  *   LARGE_CACHE_SHARE                             1         freed mappings kept: up to the
  *                                                           live large bytes over this
@@ -210,7 +210,7 @@
 
 /* Smallest sbrk growth: amortises the system call over many small requests. */
 #ifndef HEAP_GROW_MIN
-#define HEAP_GROW_MIN (64 * 1024)
+#define HEAP_GROW_MIN (32 * 1024)
 #endif
 
 /* Smallest heap segment mmap'd when sbrk fails; each segment costs a mapping. */
@@ -1078,27 +1078,30 @@ static inline unsigned class_of(size_t n) {
  * of the boundary-tag heap (its block header sits 8 bytes before it, its footer in its last 16
  * bytes), owned by one thread heap, and cut into REGION_PAGES pages. A span is a run of pages
  * (a power of two of them, starting at a multiple of its length) holding blocks of one size
- * class; its descriptor is in the region's header, at the index of its first page, so that a
- * span's pages are all blocks:
+ * class; its descriptor (span_t) is at the start of its first page, after as many bytes as
+ * the region's own fields take at the start of page 0, so that one formula finds either:
  *
- *      region (16 KiB aligned)
+ *      region (32 KiB aligned)
  *      v
- *      +-------------------------+-------------+-------------+---------------------------+-----+
- *      | region_t: page map and  | span at     | span at     | span at pages 2-3         |foot |
- *      | spans[4] (descriptors)  | page 0      | page 1      | (2 pages)                 |     |
- *      +-------------------------+-------------+-------------+---------------------------+-----+
- *      <----- REGION_HEADER ----->^ data of the span at page 0
+ *      +--------+------+---------+--------+------+---------+--------+------+-------------+-----+
+ *      | region | span | blocks  | unused | span | blocks  | unused | span | blocks ...  |foot |
+ *      | fields | desc |         | 64     | desc |         | 64     | desc | (pages 2-3) |     |
+ *      +--------+------+---------+--------+------+---------+--------+------+-------------+-----+
+ *      <- page 0: a span ---------><- page 1: a span ---------><- pages 2-3: a span ---------->
  *
- * A class's first span is small (a page for blocks up to 1 KiB), so that a program using a
- * few blocks of many sizes holds a few pages each; each further span of the class a heap
- * holds is larger, up to the whole region, so that a busy class takes its slow path rarely.
- * Regions are small too because the heap holds them whole, used pages or not: over make
- * perf's traces the mean utilization was 0.74 with 64 KiB regions, 0.78 with 32 KiB ones and
- * 0.81 with 16 KiB ones (glibc: 0.78).
+ * A class's first span is small (a page), so that a program using a few blocks of many sizes
+ * holds a few pages each; each further span of the class a heap holds is larger, up to the
+ * whole region, so that a busy class takes its slow path rarely. Regions are small too
+ * because the heap holds them whole, used pages or not. Over make perf's traces the mean
+ * utilization was 0.74 with 64 KiB regions (descriptors in a region header), 0.82 with 16 KiB
+ * ones and 0.79 with 32 KiB ones, 32 KiB sbrk steps and first spans of two blocks (glibc:
+ * 0.78); but a span holds its blocks and a descriptor and a tail too short for a block, so
+ * 16 KiB spans of 1-2 KiB blocks cost 11% of peak RSS over glibc's on make bench's frag, 32 KiB
+ * ones 9.5%.
  *
  * Invariants of a region r: bit i of r->free_pages is set exactly when page i belongs to no
- * span, and then spans[i].magic == 0; a page i in a span belongs to the span starting at page
- * r->first[i]; bit (r >> REGION_SHIFT) of the span map is set exactly while r is a live
+ * span, and then r->first[i] == NO_SPAN; a page i in a span belongs to the span starting at
+ * page r->first[i], whose descriptor is span_at(r, r->first[i]); bit (r >> REGION_SHIFT) of the span map is set exactly while r is a live
  * region. Only the owner changes a region's pages.
  * Invariants of a span s of class c (owner fields written by the owner only; other threads
  * read magic, heap, data, end, bsize, recip and key, which do not change while they hold a
@@ -1117,7 +1120,7 @@ static inline unsigned class_of(size_t n) {
  */
 
 #ifndef REGION_SHIFT
-#define REGION_SHIFT 14
+#define REGION_SHIFT 15
 #endif
 #define REGION_SIZE  ((size_t)1 << REGION_SHIFT)
 #define PAGE_SHIFT   12
@@ -1155,19 +1158,26 @@ typedef struct span {
 typedef struct region {
     uint32_t magic;              /* REGION_MAGIC while the region is live */
     uint16_t free_pages;         /* bit i: page i holds no span */
-    uint8_t first[REGION_PAGES]; /* page i is in the span at spans[first[i]] */
+    uint8_t first[REGION_PAGES]; /* page i is in the span at first[i], or NO_SPAN */
     struct theap *heap;          /* owner; never changes */
     struct region *next, *prev;  /* the owner's regions with a free page */
-    span_t spans[REGION_PAGES];
-} region_t;
+} __attribute__((aligned(64))) region_t;
 
-#define REGION_HEADER sizeof(region_t)
+#define NO_SPAN ((uint8_t)0xff)
+
+/* A span's descriptor sits at the same offset in its first page as the region's fields in page
+ * 0, so that one formula finds it; its blocks follow it. */
+static inline span_t *span_at(region_t *r, unsigned page) {
+    return (span_t *)((char *)r + ((size_t)page << PAGE_SHIFT) + sizeof(region_t));
+}
+
+#define SPAN_DATA (sizeof(region_t) + sizeof(span_t)) /* a span's first block, in its page */
 
 _Static_assert(offsetof(span_t, end) == 64, "the fast paths' fields fill one cache line");
-_Static_assert(REGION_HEADER % ALIGNMENT == 0, "blocks must start 16-aligned");
+_Static_assert(SPAN_DATA % ALIGNMENT == 0, "blocks must start 16-aligned");
 _Static_assert(REGION_PAGES <= 16, "free_pages has 16 bits");
-_Static_assert(REGION_HEADER + SMALL_MAX <= ((size_t)1 << PAGE_SHIFT),
-               "REGION_SHIFT too large: a span at page 0 must hold a block of any class");
+_Static_assert(SPAN_DATA + SMALL_MAX <= ((size_t)1 << PAGE_SHIFT),
+               "a span of one page must hold a block of any class");
 
 /* The span map: one bit per REGION_SIZE-aligned stretch of the 47-bit user address space,
  * set while a region lives there. Two levels: MAP_ROOT leaves of MAP_LEAF_BITS bits, each leaf
@@ -1211,10 +1221,12 @@ static inline region_t *region_of(const void *p) {
     return (region_t *)((uintptr_t)p & ~(uintptr_t)(REGION_SIZE - 1));
 }
 
-/* The span whose pages hold p, a pointer into a live region. */
-static inline span_t *span_of(const void *p) {
-    region_t *r = region_of(p);
-    return &r->spans[r->first[((uintptr_t)p >> PAGE_SHIFT) & (REGION_PAGES - 1)]];
+/* The first page of the span that holds p, a pointer into a live region, or NO_SPAN. Other
+ * threads read the map as the owner changes it, but not the entry of a page with a block they
+ * hold. */
+static inline unsigned span_page(region_t *r, const void *p) {
+    return __atomic_load_n(&r->first[((uintptr_t)p >> PAGE_SHIFT) & (REGION_PAGES - 1)],
+                           __ATOMIC_RELAXED);
 }
 
 /* ============================================================================================
@@ -1340,6 +1352,8 @@ static bool span_free_pages(theap_t *h, span_t *s) {
     uint16_t mask = (uint16_t)(((1u << s->npages) - 1) << s->page);
     s->magic = 0;
     s->state = SPAN_NONE;
+    for (unsigned i = s->page; i < s->page + s->npages; i++)
+        __atomic_store_n(&r->first[i], NO_SPAN, __ATOMIC_RELAXED);
     if (r->free_pages == 0) region_link(h, r);
     r->free_pages |= mask;
     if (r->free_pages != ALL_PAGES) return false;
@@ -1389,24 +1403,26 @@ static void heap_collect(theap_t *h) {
 }
 
 /* The pages of the next span of class c: for the first, the fewest (a power of two) that
- * hold four blocks, doubled for every two spans of the class the heap holds, up to the whole
+ * hold FIRST_BLOCKS blocks, doubled for every two spans of the class the heap holds, up to the whole
  * region. */
+#ifndef SPAN_GROWTH
+#define SPAN_GROWTH 2
+#endif
 #ifndef FIRST_BLOCKS
-#define FIRST_BLOCKS 4
+#define FIRST_BLOCKS 2
 #endif
 static unsigned span_pages(theap_t *h, unsigned c) {
     unsigned k = 1;
     while (((size_t)k << PAGE_SHIFT) < FIRST_BLOCKS * (size_t)class_size[c]) k *= 2;
-    for (uint64_t held = h->nspans[c] / 2; held > 0 && k < REGION_PAGES; held--) k *= 2;
+    for (uint64_t held = h->nspans[c] / SPAN_GROWTH; held > 0 && k < REGION_PAGES; held--) k *= 2;
     return k;
 }
 
 /* Sets up a span of class c on pages [page, page + k) of r, which are free. */
 static span_t *span_init(theap_t *h, region_t *r, unsigned page, unsigned k, unsigned c) {
-    span_t *s = &r->spans[page];
-    char *start = (char *)r + ((size_t)page << PAGE_SHIFT);
+    span_t *s = span_at(r, page);
+    char *start = (char *)r + ((size_t)page << PAGE_SHIFT) + SPAN_DATA;
     char *limit = (char *)r + ((size_t)(page + k) << PAGE_SHIFT);
-    if (page == 0) start += REGION_HEADER;
     if (page + k == REGION_PAGES) limit -= OVERHEAD; /* the region's block footer */
     s->magic = SPAN_MAGIC;
     s->cls = (uint16_t)c;
@@ -1426,7 +1442,8 @@ static span_t *span_init(theap_t *h, region_t *r, unsigned page, unsigned k, uns
     s->npages = (uint8_t)k;
     atomic_init(&s->thread_free, 0);
     s->remote_next = NULL;
-    for (unsigned i = page; i < page + k; i++) r->first[i] = (uint8_t)page;
+    for (unsigned i = page; i < page + k; i++)
+        __atomic_store_n(&r->first[i], page, __ATOMIC_RELAXED);
     r->free_pages &= (uint16_t) ~(((1u << k) - 1) << page);
     if (r->free_pages == 0) region_unlink(h, r);
     h->nspans[c]++;
@@ -1448,11 +1465,7 @@ static region_t *region_new(theap_t *h) {
     r->magic = REGION_MAGIC;
     r->free_pages = ALL_PAGES;
     r->heap = h;
-    for (unsigned i = 0; i < REGION_PAGES; i++) {
-        r->first[i] = (uint8_t)i;
-        r->spans[i].magic = 0;
-        r->spans[i].state = SPAN_NONE;
-    }
+    memset(r->first, NO_SPAN, sizeof r->first);
     region_link(h, r);
     h->nempty++;
     return r;
@@ -1587,6 +1600,7 @@ __attribute__((noinline, cold)) static void small_check_free(span_t *s, void *p,
 /* small_block's verdict on p, which is not the start of a block the span has handed out. */
 __attribute__((noinline, cold, noreturn)) static void small_bad_block(span_t *s, void *p,
                                                                       const char *op) {
+    if (s == NULL) die(op, "invalid pointer (not a block of its span)", p);
     char *data = s->data;
     if (s->magic == SPAN_MAGIC && (char *)p >= data && (char *)p < s->end &&
         (size_t)((char *)p - data) % s->bsize == 0)
@@ -1601,8 +1615,11 @@ __attribute__((noinline, cold, noreturn)) static void small_bad_block(span_t *s,
  * (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019: exact while
  * 2^32 >= 2^16 * bsize). */
 __attribute__((always_inline)) static inline span_t *small_block(void *p, const char *op) {
-    if (region_of(p)->magic != REGION_MAGIC) die(op, "corrupted span header", p);
-    span_t *s = span_of(p);
+    region_t *r = region_of(p);
+    if (r->magic != REGION_MAGIC) die(op, "corrupted span header", p);
+    unsigned page = span_page(r, p);
+    if (page == NO_SPAN) small_bad_block(NULL, p, op);
+    span_t *s = span_at(r, page);
     uintptr_t a = (uintptr_t)p, data = (uintptr_t)s->data;
     if (s->magic != SPAN_MAGIC || a < data ||
         a >= (uintptr_t)__atomic_load_n(&s->bump, __ATOMIC_RELAXED) ||
@@ -2088,7 +2105,7 @@ static int check_span(span_t *s, uint64_t counted[NCLASSES]) {
     if (c >= NCLASSES || s->bsize != class_size[c])
         return check_failed("span %p: class %u with block size %u", (void *)s, c, s->bsize);
     region_t *r = region_of(s);
-    char *data = (char *)r + ((size_t)s->page << PAGE_SHIFT) + (s->page == 0 ? REGION_HEADER : 0);
+    char *data = (char *)r + ((size_t)s->page << PAGE_SHIFT) + SPAN_DATA;
     char *limit = (char *)r + ((size_t)(s->page + s->npages) << PAGE_SHIFT) -
                   (s->page + s->npages == REGION_PAGES ? OVERHEAD : 0);
     if (s->data != data || s->capacity != (size_t)(limit - data) / s->bsize ||
@@ -2127,13 +2144,13 @@ static int check_region(region_t *r, uint64_t counted[NCLASSES]) {
         return check_failed("region %p: owner %p is not a thread heap", (void *)r, (void *)r->heap);
     if (r->heap != tls_heap && !r->heap->orphan) return 1;
     for (unsigned i = 0; i < REGION_PAGES;) {
-        span_t *s = &r->spans[i];
         if ((r->free_pages >> i) & 1) {
-            if (s->magic != 0)
-                return check_failed("region %p: free page %u has a span", (void *)r, i);
+            if (r->first[i] != NO_SPAN)
+                return check_failed("region %p: free page %u is in a span", (void *)r, i);
             i++;
             continue;
         }
+        span_t *s = span_at(r, i);
         if (s->magic != SPAN_MAGIC || s->heap != r->heap || s->page != i || s->npages == 0 ||
             i + s->npages > REGION_PAGES)
             return check_failed("region %p: page %u starts no span of its own", (void *)r, i);
@@ -2240,12 +2257,12 @@ static void dump_locked(void) {
                 region_t *r = (region_t *)p;
                 report("heap dump: %p %10zu region\n", (void *)p, block_size(b));
                 for (unsigned i = 0; i < REGION_PAGES; i++) {
-                    span_t *sp = &r->spans[i];
+                    span_t *sp = span_at(r, i);
                     char *at = (char *)r + ((size_t)i << PAGE_SHIFT);
                     if ((r->free_pages >> i) & 1)
                         report("heap dump: %p %10zu free page\n", (void *)at,
                                (size_t)1 << PAGE_SHIFT);
-                    else if (r->first[i] == i && sp->magic == SPAN_MAGIC)
+                    else if (r->first[i] == i)
                         report("heap dump: %p %10zu span class %u size %u used %u of %u\n",
                                (void *)sp->data, (size_t)sp->npages << PAGE_SHIFT, sp->cls,
                                sp->bsize, sp->used, sp->capacity);
