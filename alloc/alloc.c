@@ -855,24 +855,31 @@ static size_t large_live;
 static void large_cache_remove(unsigned i) {
     large_cache.total -= large_cache.len[i];
     large_cache.n--;
-    memmove(&large_cache.base[i], &large_cache.base[i + 1],
-            (large_cache.n - i) * sizeof large_cache.base[0]);
-    memmove(&large_cache.len[i], &large_cache.len[i + 1],
-            (large_cache.n - i) * sizeof large_cache.len[0]);
+    for (; i < large_cache.n; i++) {
+        large_cache.base[i] = large_cache.base[i + 1];
+        large_cache.len[i] = large_cache.len[i + 1];
+    }
 }
 
-/* Adds [base, base + len) to the cache, merged with an entry it touches (that entry leaves its
- * place in the age order: the range is as young as its youngest part). */
+/* Adds [base, base + len) to the cache, merged into the entries it touches (the merged range
+ * keeps the older entry's place in the age order). */
 static void large_cache_insert(char *base, size_t len) {
+    unsigned into = LARGE_CACHE_SLOTS;
     for (unsigned i = 0; i < large_cache.n; i++) {
-        if (large_cache.base[i] + large_cache.len[i] == base || base + len == large_cache.base[i]) {
-            if (large_cache.base[i] < base) base = large_cache.base[i];
-            len += large_cache.len[i];
+        if (large_cache.base[i] + large_cache.len[i] != base && base + len != large_cache.base[i])
+            continue;
+        if (large_cache.base[i] < base) base = large_cache.base[i];
+        len += large_cache.len[i];
+        if (into == LARGE_CACHE_SLOTS) {
+            into = i; /* the first match: later removals leave its index alone */
+            large_cache.total -= large_cache.len[i];
+        } else {
             large_cache_remove(i--);
         }
     }
-    large_cache.base[large_cache.n] = base;
-    large_cache.len[large_cache.n++] = len;
+    if (into == LARGE_CACHE_SLOTS) into = large_cache.n++;
+    large_cache.base[into] = base;
+    large_cache.len[into] = len;
     large_cache.total += len;
 }
 
@@ -961,13 +968,14 @@ static void *large_alloc(size_t n, size_t align) {
 #define REALLOC_MAP_MIN ((size_t)64 << 10)
 #endif
 
-/* Puts [base, base + len) in the cache, or unmaps it; the oldest entries leave when the cache
- * outgrows its bound. */
-static void large_release(char *base, size_t len) {
+/* Puts [base, base + len), which held freed bytes of live large blocks until now, in the cache,
+ * or unmaps it; the oldest entries leave when the cache outgrows its bound. */
+static void large_release(char *base, size_t len, size_t freed) {
     char *out_base[LARGE_CACHE_SLOTS + 1];
     size_t out_len[LARGE_CACHE_SLOTS + 1];
     unsigned out = 0;
     heap_lock();
+    large_live -= freed;
     size_t bound = large_live / LARGE_CACHE_SHARE > LARGE_CACHE_MIN ? large_live / LARGE_CACHE_SHARE
                                                                     : LARGE_CACHE_MIN;
     if (len > bound) {
@@ -991,10 +999,7 @@ static void large_release(char *base, size_t len) {
 static void large_free(block_t *b) {
     char *base = (char *)b - large_offset(b);
     size_t len = block_size(b);
-    heap_lock();
-    large_live -= len;
-    heap_unlock();
-    large_release(base, len);
+    large_release(base, len, len);
 }
 
 /* A block growing past this many bytes gets an eighth more than asked, for the next growth. */
@@ -1011,10 +1016,7 @@ static void *large_resize(block_t *b, size_t n) {
     char *base = (char *)b - off;
     if (len < old) {
         b->head = len | dirty | MMAPPED | INUSE;
-        heap_lock();
-        large_live -= old - len;
-        heap_unlock();
-        large_release(base + len, old - len);
+        large_release(base + len, old - len, old - len);
         return block_payload(b);
     }
     if (len < LARGE_GROW_ROOM_MAX) len = align_up(len + len / 8, heap.page);
