@@ -883,12 +883,16 @@ static void large_cache_insert(char *base, size_t len) {
     large_cache.total += len;
 }
 
-/* A mapping of exactly len bytes from the cache, or NULL. The best fit is taken, and the part
- * of it past len stays cached (a mapping's pages can be unmapped piecewise, so a range of one
- * splits at no cost); with no entry long enough, the longest one of at least half of len is
+/* A block that realloc moves to a mapping gets up to this much room in it for its growth. */
+#define LARGE_ROOM ((size_t)8 << 20)
+
+/* A mapping of len bytes from the cache, or NULL; *got is its length. The best fit is taken,
+ * and the part of it past len stays cached (a mapping's pages can be unmapped piecewise, so a
+ * range of one splits at no cost), unless room is asked for: then up to LARGE_ROOM of it goes
+ * with the block. With no entry long enough, the longest one of at least half of len is
  * extended with mremap, which moves page tables rather than bytes, so that only the added
  * pages are new. */
-static char *large_cache_take(size_t len) {
+static char *large_cache_take(size_t len, bool room, size_t *got) {
     heap_lock();
     unsigned best = LARGE_CACHE_SLOTS, longest = LARGE_CACHE_SLOTS;
     for (unsigned i = 0; i < large_cache.n; i++) {
@@ -900,7 +904,10 @@ static char *large_cache_take(size_t len) {
     size_t short_len = 0;
     if (best != LARGE_CACHE_SLOTS) {
         base = large_cache.base[best];
-        if (large_cache.len[best] == len) {
+        size_t roomy = large_cache.len[best] < LARGE_ROOM ? large_cache.len[best] : LARGE_ROOM;
+        if (room && roomy > len) len = roomy;
+        if (large_cache.len[best] <= len) {
+            len = large_cache.len[best];
             large_cache_remove(best);
         } else {
             large_cache.base[best] += len;
@@ -914,6 +921,7 @@ static char *large_cache_take(size_t len) {
     }
     if (base != NULL) large_live += len;
     heap_unlock();
+    *got = len;
     if (short_len != 0) {
         /* This fails when the entry was merged from neighbours the kernel keeps apart: it
          * goes back, to serve shorter requests, and a fresh mapping serves this one. */
@@ -929,8 +937,9 @@ static char *large_cache_take(size_t len) {
     return base;
 }
 
-/* Maps a block whose payload holds n bytes at a multiple of align (a power of two >= 16). */
-static void *large_alloc(size_t n, size_t align) {
+/* Maps a block whose payload holds n bytes at a multiple of align (a power of two >= 16), with
+ * room to grow in place when room is asked for. */
+static void *large_alloc(size_t n, size_t align, bool room) {
     if (n < ALIGNMENT) n = ALIGNMENT; /* keeps the payload inside the mapping */
     size_t raw_len;
     if (__builtin_add_overflow(n, align, &raw_len) || raw_len > MAX_REQUEST) return NULL;
@@ -938,8 +947,8 @@ static void *large_alloc(size_t n, size_t align) {
      * offset word and the header (16 bytes) past it. */
     raw_len = align_up(raw_len, heap.page);
     if (align == ALIGNMENT) {
-        size_t len = align_up(n + 2 * WORD, heap.page);
-        char *base = large_cache_take(len);
+        size_t len;
+        char *base = large_cache_take(align_up(n + 2 * WORD, heap.page), room, &len);
         if (base != NULL) {
             block_t *b = (block_t *)(base + WORD);
             *block_prev_foot(b) = WORD;
@@ -1002,16 +1011,42 @@ static void large_free(block_t *b) {
     large_release(base, len, len);
 }
 
+/* Takes want bytes (or all it has, if at least need) from the cached range that starts at end,
+ * where a large block ends: the block grows into memory it touches, without a system call. A
+ * block cut from a cached range finds the rest of it there. Returns the bytes taken, or 0. */
+static size_t large_cache_absorb(char *end, size_t need, size_t want) {
+    size_t got = 0;
+    heap_lock();
+    for (unsigned i = 0; i < large_cache.n; i++) {
+        if (large_cache.base[i] != end) continue;
+        if (large_cache.len[i] >= need) {
+            got = large_cache.len[i] < want ? large_cache.len[i] : want;
+            if (got == large_cache.len[i]) {
+                large_cache_remove(i);
+            } else {
+                large_cache.base[i] += got;
+                large_cache.len[i] -= got;
+                large_cache.total -= got;
+            }
+            large_live += got;
+        }
+        break;
+    }
+    heap_unlock();
+    return got;
+}
+
 /* A block growing past this many bytes gets an eighth more than asked, for the next growth. */
 #define LARGE_GROW_ROOM_MAX ((size_t)64 << 20)
 
 /* mremap keeps the offset within the mapping, so the payload stays 16-aligned (a larger
- * alignment asked of memalign is not kept, which realloc does not promise). A block that
- * shrinks to less than half gives its tail to the cache. */
+ * alignment asked of memalign is not kept, which realloc does not promise). A block keeps the
+ * room it has, up to LARGE_ROOM; a larger one that shrinks to less than half gives its tail to
+ * the cache. */
 static void *large_resize(block_t *b, size_t n) {
     size_t off = large_offset(b);
     size_t len = align_up(off + WORD + n, heap.page), old = block_size(b);
-    if (len <= old && len >= old / 2) return block_payload(b);
+    if (len <= old && (len >= old / 2 || old <= LARGE_ROOM)) return block_payload(b);
     size_t dirty = b->head & DIRTY;
     char *base = (char *)b - off;
     if (len < old) {
@@ -1019,7 +1054,13 @@ static void *large_resize(block_t *b, size_t n) {
         large_release(base + len, old - len, old - len);
         return block_payload(b);
     }
-    if (len < LARGE_GROW_ROOM_MAX) len = align_up(len + len / 8, heap.page);
+    size_t want = len < LARGE_GROW_ROOM_MAX ? align_up(len + len / 8, heap.page) : len;
+    size_t got = large_cache_absorb(base + old, len - old, want - old);
+    if (got != 0) {
+        b->head = (old + got) | dirty | MMAPPED | INUSE;
+        return block_payload(b);
+    }
+    len = want;
     base = sys_mremap(base, old, len);
     if (base == NULL) return NULL;
     heap_lock();
@@ -1705,7 +1746,7 @@ __attribute__((noinline)) static void *alloc_big(size_t n) {
     heap_init();
     size_t size;
     if (!request_block_size(n, &size)) return NULL;
-    if (n >= mmap_threshold()) return large_alloc(n, ALIGNMENT);
+    if (n >= mmap_threshold()) return large_alloc(n, ALIGNMENT, false);
     heap_lock();
     void *p = heap_alloc(size);
     heap_unlock();
@@ -1818,7 +1859,7 @@ static void *alloc_aligned(size_t align, size_t n) {
     if (!request_block_size(n, &size) || align > MAX_REQUEST) return NULL;
     size_t need = size + align + MIN_BLOCK; /* both terms below 2^63: no overflow */
     if (need > MAX_REQUEST) return NULL;
-    if (need >= mmap_threshold()) return large_alloc(n, align);
+    if (need >= mmap_threshold()) return large_alloc(n, align, false);
     heap_lock();
     void *p = heap_alloc_aligned(align, size);
     heap_unlock();
@@ -1923,7 +1964,7 @@ void *realloc(void *p, size_t n) {
     size_t grown = n + n / 4;
     void *q = NULL;
     if (n >= map_min && (b->head & MMAPPED) == 0 && n > block_usable(b))
-        q = large_alloc(n, ALIGNMENT);
+        q = large_alloc(n, ALIGNMENT, true);
     else if (grown < mmap_threshold() && grown > n)
         q = alloc_any(grown);
     if (q == NULL) q = alloc_any(n);
