@@ -71,7 +71,8 @@
  *                        or extends the longest shorter one with mremap, so a program cycling
  *                        through big buffers reuses resident memory without system calls or
  *                        page faults, as glibc's rising mmap threshold reuses its heap. realloc
- *                        moves a block growing past 64 KiB to a mapping, so later growth is
+ *                        moves a block growing past 64 KiB to a mapping, with the room its
+ *                        cached range has (up to 8 MiB), so later growth is in place or
  *                        mremap's page moves instead of copies.
  *
  * Sections, low level to high: configuration; block layout; bins; heap state, locking and
