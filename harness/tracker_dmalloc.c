@@ -163,19 +163,25 @@ static void live(void *p, size_t size) {
     dm.active_size += size;
 }
 
+/* A sum past 2^64 - 1 (failed requests near SIZE_MAX) is the layer's to saturate or wrap: the
+   field is no longer compared. */
+static void add(unsigned long long *sum, size_t size, unsigned field) {
+    if (__builtin_add_overflow(*sum, size, sum)) dm.open |= field;
+}
+
 /* The result of an allocation of `size` bytes, at p or failed; `open_if_failed` names the fields
    a failure leaves open. A zero-byte block bounds nothing: the contract's heap_max is one past
    its last byte, or that byte itself, and a zero-byte block has none. */
 static void allocated(void *p, size_t size, unsigned open_if_failed) {
     if (!p) {
         dm.nfail++;
-        dm.fail_size += size;
+        add(&dm.fail_size, size, FAIL_SIZE);
         dm.open |= open_if_failed;
         return;
     }
     live(p, size);
     dm.ntotal++;
-    dm.total_size += size;
+    add(&dm.total_size, size, TOTAL_SIZE);
     if (!size) return;
     uintptr_t lo = (uintptr_t)p, last = lo + (size - 1);
     if (!dm.bounded || lo < dm.lowest) dm.lowest = lo;
