@@ -13,6 +13,8 @@
  * result must hold the old block's contents, malloc_usable_size cover the size asked. A violation
  * is written as a record at once; at exit a summary follows, and, when asked, the blocks never
  * freed grouped by allocation site. docs/tracker.md describes the environment and the records.
+ * A debugging layer's interface (dmalloc_malloc and the rest) is watched by tracker_dmalloc.c,
+ * which borrows this file's lock and violation records (tracker_dmalloc.h).
  *
  * Built with -DHEAPLAB_TRACKER_LINKED, it is linked into a static test program instead, ahead of
  * a copy of the slot whose allocation functions and system calls are renamed __heaplab_slot_NAME
