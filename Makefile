@@ -346,10 +346,12 @@ alloc-exists:
 
 # One test under a debugger, in its own mode (the static build when it has one), from a fresh
 # directory as under the grader, with the alignment the grading asked for (ALIGN=).
+# Without the tracker: a breakpoint on malloc stops in the slot's, as the student expects.
+gdb valgrind: TRACKER := 0
 gdb valgrind: deps-check alloc-exists
 	@test -n "$(T)" || { echo "usage: make $@ T=NUMBER" >&2; exit 2; }
 	@$(MAKE) --no-print-directory harness
-	@$(MAKE) --no-print-directory -k -j$(J) slot tests 2>$(SLOT)/build.log || true
+	@$(MAKE) --no-print-directory -k -j$(J) slot tests TRACKER=$(TRACKER) 2>$(SLOT)/build.log || true
 	@cmd=$$($(PYTHON) -m grader.testcase $@ $(TESTCASES) '$(T)' $(SLOT) $(BUILD)) || exit 2; \
 	  cd "$$(mktemp -d)" && echo "$(if $(ALIGN),HEAPLAB_ALIGN=$(ALIGN) )$$cmd" && \
 	  $(if $(ALIGN),export HEAPLAB_ALIGN=$(ALIGN) &&) eval "exec $$cmd"

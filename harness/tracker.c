@@ -29,7 +29,10 @@
  *     through the PLT, libc's internals) are forwarded untracked, by a per-thread flag;
  *   - one mutex guards the tables; the allocator is always called outside it, a block's record
  *     removed before it is freed and added after it is returned, so no address is ever seen
- *     live twice; fork takes the mutex in its prepare handler;
+ *     live twice. Fork does not take it: an allocator's own fork handler holds the allocator's
+ *     lock across fork, and a thread inside the allocator may be waiting for the tracker's (in
+ *     its sbrk), so taking the tracker's first would deadlock them. A child forked while another
+ *     thread held it finds its tables half-changed and goes on untracked;
  *   - records go to the file HEAPLAB_TRACKER_OUT names, opened for each record, so a program
  *     that closes or reuses its descriptors loses nothing; without it, to standard error only
  *     while descriptor 2 is still the file it was at start;
@@ -102,7 +105,7 @@ static struct {
 } next;
 
 /* ---- state --------------------------------------------------------------------------------- */
-enum { UNINIT, INITIALIZING, READY };
+enum { UNINIT, INITIALIZING, READY, UNTRACKED };
 static _Atomic int state;
 /* Set while this thread is inside the tracker or a call it forwards: calls made then are
    forwarded untracked. Initial-exec TLS: reading it never allocates. */
@@ -548,16 +551,15 @@ static void read_config(void) {
 #endif
 }
 
-static void at_fork_prepare(void) {
-    pthread_mutex_lock(&lock);
-}
-
-static void at_fork_parent(void) {
-    pthread_mutex_unlock(&lock);
-}
-
-/* The child counts from the fork on; the blocks it inherited stay live in it. */
+/* The child counts from the fork on; the blocks it inherited stay live in it. Unless another
+   thread held the lock when the child was forked: its tables may be half-changed, and it
+   forwards every call from now on, writing no records. */
 static void at_fork_child(void) {
+    if (pthread_mutex_trylock(&lock) != 0) {
+        pthread_mutex_init(&lock, NULL);
+        atomic_store(&state, UNTRACKED);
+        return;
+    }
     memset(st.calls, 0, sizeof st.calls);
     st.bytes_requested = st.failed = st.free_unknown = st.violations = 0;
     st.peak_live_bytes = st.live_bytes;
@@ -623,7 +625,7 @@ static void setup(void) {
         site_buckets = b;
         site_store = s;
     }
-    pthread_atfork(at_fork_prepare, at_fork_parent, at_fork_child);
+    pthread_atfork(NULL, NULL, at_fork_child);
 #ifndef HEAPLAB_TRACKER_LINKED
     tracker_dmalloc_setup();
 #endif
@@ -637,8 +639,9 @@ static void setup(void) {
 /* Whether calls can be tracked now. The first thread to get here sets the tracker up; its own
    nested calls meanwhile find `inside` set and take the bootstrap path; another thread waits. */
 static int ready(void) {
-    if (atomic_load_explicit(&state, memory_order_acquire) == READY) return 1;
-    if (inside) return 0;
+    int now = atomic_load_explicit(&state, memory_order_acquire);
+    if (now == READY) return 1;
+    if (inside || now == UNTRACKED) return 0;
     int expected = UNINIT;
     if (atomic_compare_exchange_strong(&state, &expected, INITIALIZING)) {
         inside = 1;
@@ -649,6 +652,11 @@ static int ready(void) {
     }
     while (atomic_load_explicit(&state, memory_order_acquire) != READY) sched_yield();
     return 1;
+}
+
+/* A child forked at a bad moment (at_fork_child): everything is forwarded as it is. */
+static int untracked(void) {
+    return atomic_load_explicit(&state, memory_order_relaxed) == UNTRACKED;
 }
 
 __attribute__((constructor)) static void tracker_start(void) {
@@ -787,8 +795,9 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n) {
 /* The aligned family's remaining members share one shape: fn(align, n) or fn(n). */
 static void *aligned(int fn, void *(*two)(size_t, size_t), void *(*one)(size_t), size_t align,
                      size_t n, size_t check_align, uintptr_t caller) {
-    if (!ready()) return boot_alloc(n, check_align);
     if (!(two || one)) return no_memory();
+    if (untracked()) return two ? two(align, n) : one(n);
+    if (!ready()) return boot_alloc(n, check_align);
     if (inside) return two ? two(align, n) : one(n);
     void *p = FORWARD(two ? two(align, n) : one(n));
     record_block(fn, n, check_align, p, caller);
@@ -884,6 +893,7 @@ static int forget_range(uintptr_t lo, uintptr_t hi) {
 
 EXPORT void *SYSTEM_CALL(sbrk)(intptr_t incr) {
     if (!ready() && !next.sbrk) return (errno = ENOMEM, (void *)-1);
+    if (untracked()) return next.sbrk(incr);
     int ours = incr && allocators_call(CALLER);
     uintptr_t top = (uintptr_t)next.sbrk(0), shrink = incr < 0 ? (uintptr_t)-incr : 0;
     int restore = ours && shrink && forget_range(top - shrink, top);
@@ -898,6 +908,7 @@ EXPORT void *SYSTEM_CALL(sbrk)(intptr_t incr) {
 
 EXPORT int SYSTEM_CALL(brk)(void *addr) {
     if (!ready() && !next.brk) return (errno = ENOMEM, -1);
+    if (untracked()) return next.brk(addr);
     int ours = allocators_call(CALLER);
     uintptr_t before = (uintptr_t)next.sbrk(0), after = (uintptr_t)addr;
     int restore = ours && after < before && forget_range(after, before);
@@ -913,6 +924,7 @@ EXPORT int SYSTEM_CALL(brk)(void *addr) {
 static void *mmap_from(uintptr_t caller, void *addr, size_t len, int prot, int flags, int fd,
                        off_t off) {
     if (!ready() && !next.mmap) return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+    if (untracked()) return next.mmap(addr, len, prot, flags, fd, off);
     void *p = next.mmap(addr, len, prot, flags, fd, off);
     if (p != MAP_FAILED && allocators_call(caller))
         range_change((uintptr_t)p, (uintptr_t)p + page_round(len), 0, 0);
@@ -929,6 +941,7 @@ EXPORT void *SYSTEM_CALL(mmap64)(void *addr, size_t len, int prot, int flags, in
 
 EXPORT int SYSTEM_CALL(munmap)(void *addr, size_t len) {
     if (!ready() && !next.munmap) return (int)syscall(SYS_munmap, addr, len);
+    if (untracked()) return next.munmap(addr, len);
     /* Any unmapping of the allocator's memory takes it away, whoever asks. */
     uintptr_t lo = (uintptr_t)addr, hi = lo + page_round(len);
     int restore = !libc_mode && forget_range(lo, hi);
@@ -947,6 +960,7 @@ EXPORT void *SYSTEM_CALL(mremap)(void *old, size_t old_len, size_t new_len, int 
     }
     if (!ready() && !next.mremap)
         return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, want);
+    if (untracked()) return next.mremap(old, old_len, new_len, flags, want);
     uintptr_t lo = (uintptr_t)old, hi = lo + page_round(old_len);
     int ours = allocators_call(CALLER);
     int covered = !libc_mode && forget_range(lo, hi);
@@ -987,6 +1001,10 @@ EXPORT const char *heaplab_tracker_allocator(void) {
 }
 
 /* ---- what tracker_dmalloc.c borrows (tracker_dmalloc.h) ------------------------------------ */
+int tracker_untracked(void) {
+    return untracked();
+}
+
 void tracker_lock(void) {
     pthread_mutex_lock(&lock);
 }

@@ -18,6 +18,8 @@
  * `statistics` violation for each field that disagrees, naming both numbers. A call whose
  * effect on a field the contract leaves open (realloc(p, 0), a calloc whose size overflows, the
  * bytes of a failed realloc; docs/tracker.md lists them) stops that field being compared.
+ * A child forked while another thread held the tracker's lock, which this file shares, forwards
+ * every call untracked, as the tracker does (tracker.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -195,7 +197,7 @@ static unsigned open_if_zero(size_t size) {
 }
 
 EXPORT void *dmalloc_malloc(size_t sz, const char *file, long line) {
-    if (depth) return FORWARD_TO(malloc)(sz, file, line);
+    if (depth || tracker_untracked()) return FORWARD_TO(malloc)(sz, file, line);
     begin(D_MALLOC);
     void *p = FORWARD_TO(malloc)(sz, file, line);
     tracker_lock();
@@ -205,7 +207,7 @@ EXPORT void *dmalloc_malloc(size_t sz, const char *file, long line) {
 }
 
 EXPORT void dmalloc_free(void *ptr, const char *file, long line) {
-    if (depth || !ptr) {
+    if (depth || !ptr || tracker_untracked()) {
         FORWARD_TO(free)(ptr, file, line);
         return;
     }
@@ -219,7 +221,7 @@ EXPORT void dmalloc_free(void *ptr, const char *file, long line) {
 }
 
 EXPORT void *dmalloc_calloc(size_t nmemb, size_t sz, const char *file, long line) {
-    if (depth) return FORWARD_TO(calloc)(nmemb, sz, file, line);
+    if (depth || tracker_untracked()) return FORWARD_TO(calloc)(nmemb, sz, file, line);
     begin(D_CALLOC);
     size_t n;
     int overflow = __builtin_mul_overflow(nmemb, sz, &n);
@@ -238,7 +240,7 @@ EXPORT void *dmalloc_calloc(size_t nmemb, size_t sz, const char *file, long line
 }
 
 EXPORT void *dmalloc_realloc(void *ptr, size_t sz, const char *file, long line) {
-    if (depth) return FORWARD_TO(realloc)(ptr, sz, file, line);
+    if (depth || tracker_untracked()) return FORWARD_TO(realloc)(ptr, sz, file, line);
     begin(D_REALLOC);
     size_t old = 0;
     int known = 0;
@@ -366,7 +368,7 @@ static void read_and_compare(const char *fn, dmalloc_statistics *s, uintptr_t ca
 }
 
 EXPORT void dmalloc_get_statistics(dmalloc_statistics *stats) {
-    if (depth) {
+    if (depth || tracker_untracked()) {
         FORWARD_TO(get_statistics)(stats);
         return;
     }
@@ -376,7 +378,7 @@ EXPORT void dmalloc_get_statistics(dmalloc_statistics *stats) {
 /* The program asks for the statistics printed: they are read and compared too (a layer's print
    may read its counters without calling dmalloc_get_statistics). */
 EXPORT void dmalloc_print_statistics(void) {
-    if (!depth && NEXT(get_statistics)) {
+    if (!depth && !tracker_untracked() && NEXT(get_statistics)) {
         dmalloc_statistics s;
         read_and_compare("dmalloc_print_statistics", &s, CALLER);
     }

@@ -8,7 +8,10 @@
 
 #define TRACKER_HIDDEN __attribute__((visibility("hidden")))
 
-/* The tracker's one lock, which its fork handlers hold across fork(). */
+/* Whether this process has stopped tracking: a child forked while another thread held the
+   tracker's lock, whose tables (this file's among them) may be half-changed. */
+TRACKER_HIDDEN int tracker_untracked(void);
+/* The tracker's one lock. */
 TRACKER_HIDDEN void tracker_lock(void);
 TRACKER_HIDDEN void tracker_unlock(void);
 /* Writes a violation record of `type` for a call of `function` made from `caller`, the lock
