@@ -54,15 +54,11 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
         argv += ["--bind-writable", f"{T.RECORDS}={records}", "--env", f"HEAPLAB_TRACKER_OUT={T.RECORDS}"]
         files[T.RECORDS] = records
     if mode == "preload":
-        files[ALLOC_SO] = slot.shared_object.resolve()
-        preload = ALLOC_SO
-        if records:
-            files[T.TRACKER_SO] = slot.tracker.resolve()
-            preload = f"{T.TRACKER_SO}:{ALLOC_SO}"
-        argv += ["--bind", f"{ALLOC_SO}={files[ALLOC_SO]}"]
-        if records:
-            argv += ["--bind", f"{T.TRACKER_SO}={files[T.TRACKER_SO]}"]
-        argv += ["--env", f"LD_PRELOAD={preload}", "--env", f"HEAPLAB_SLOT={ALLOC_SO}"]
+        preloads = {T.TRACKER_SO: slot.tracker, ALLOC_SO: slot.shared_object} if records else {ALLOC_SO: slot.shared_object}
+        for path, file in preloads.items():
+            files[path] = file.resolve()
+            argv += ["--bind", f"{path}={files[path]}"]
+        argv += ["--env", f"LD_PRELOAD={':'.join(preloads)}", "--env", f"HEAPLAB_SLOT={ALLOC_SO}"]
     else:
         argv += ["--env", "HEAPLAB_SLOT=static"]
     shown.update(files)
@@ -83,5 +79,5 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
         raise RuntimeError(f"the runner failed (exit {proc.returncode}): {errors.strip()}")
     result = json.loads(out.read_text())
     if records:
-        result["tracker"] = T.read(records, {PROGRAM, str(program)}, shown)
+        result["tracker"] = T.read(records, shown)
     return seen_outside(result, shown) if result["isolation"] != "none" else result

@@ -4,8 +4,7 @@ one run of a test, and what the grader reads from it afterwards.
 Every process of the test writes there (the test program, its forked children, the real
 programs a test runs on the slot), each record tagged with its pid. Violations count whichever
 process saw them: a real program that the slot served an overlapping block was served it by the
-slot. The summary that counts is the test program's own: of the summaries written by the test's
-program, the one whose parent wrote none (its forked children's parent did).
+slot.
 """
 
 import json
@@ -35,12 +34,10 @@ def records_file(results_dir, test, mode):
     return path
 
 
-def read(path, programs, files):
-    """What the records at `path` say: {"violations": [...], "summary": the test program's own
-    summary or None, "processes": how many processes wrote one}. `programs`: the paths the
-    test's program has (in the box and outside it), to tell its summaries from those of the
-    programs it runs; `files`: {path in the box: the file}, to find the code that called."""
-    violations, summaries = [], []
+def read(path, files):
+    """The violations recorded at `path`, in the order they were written, the first ones each
+    with its call site located (`files`: {path in the box: the file})."""
+    violations = []
     try:
         lines = Path(path).read_text(errors="replace").splitlines()
     except OSError:
@@ -50,19 +47,11 @@ def read(path, programs, files):
             record = json.loads(line)
         except ValueError:
             continue  # a process killed mid-write leaves a partial line
-        if not isinstance(record, dict):
-            continue
-        if record.get("kind") == "violation":
+        if isinstance(record, dict) and record.get("kind") == "violation":
             violations.append(record)
-        elif record.get("kind") == "summary":
-            summaries.append(record)
-    own = [s for s in summaries if s.get("exe") in programs]
-    pids = {s.get("pid") for s in own}
-    roots = [s for s in own if s.get("ppid") not in pids]
     for misaligned in (False, True):  # what either kind of test shows
         _locate([v for v in violations if (v.get("type") == "misaligned") == misaligned][:SHOWN], files)
-    return {"violations": violations, "summary": roots[0] if len(roots) == 1 else None,
-            "processes": len(summaries)}
+    return {"violations": violations}
 
 
 def _locate(violations, files):

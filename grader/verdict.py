@@ -214,14 +214,16 @@ def judge(test, result, budget_cut=None):
         return Verdict(OUTPUT_LIMIT, "disk limit reached: the test's files filled the space the box gives them (its "
                        "work dir and /tmp, each as large as the file-size limit); a test writes no such files")
     # What the tracker saw outranks a crash, which it usually explains (a block handed out twice,
-    # overwritten, crashes the program at exit).
+    # overwritten, crashes the program at exit); a misaligned block, which crashes nothing, comes
+    # after the test's own checks, which name it as the course does.
     seen = tracker.counted(result["tracker"], test.category) if result.get("tracker") else []
+    serious = [v for v in seen if v.get("type") != "misaligned"]
     heap = libc_heap(result)
-    if seen:
-        found = _tracker_findings(seen)
+    if serious:
+        found = _tracker_findings(serious)
         if heap:
             return _libc_malloc(heap, f"; the tracker: {found[0]}", found[1:])
-        return Verdict(TRACKER, f"the tracker saw {_violations(len(seen))}: {found[0]}", details=found[1:])
+        return _tracker(serious)
     exit_ok = _exit_ok(test.exit, result)
     if status == "signaled" and not exit_ok:
         crash = postmortem.crash_of(result)
@@ -236,7 +238,14 @@ def judge(test, result, budget_cut=None):
         return Verdict(WRONG_OUTPUT, "output differs from the expected output", mismatch)
     if not exit_ok:
         return Verdict(WRONG_EXIT, f"{describe_exit(result)}; expected {_expected_exit(test.exit)}")
+    if seen:
+        return _tracker(seen)
     return Verdict(PASSED)
+
+
+def _tracker(seen):
+    found = _tracker_findings(seen)
+    return Verdict(TRACKER, f"the tracker saw {_violations(len(seen))}: {found[0]}", details=found[1:])
 
 
 def _libc_malloc(heap, more="", details=()):

@@ -2,6 +2,8 @@
 aligned loses only the alignment tests by default, with the shortfall named once at the top of
 the report, and nothing under ALIGN=8."""
 
+import re
+
 import pytest
 
 from grader import alignment
@@ -23,7 +25,8 @@ def test_by_default_only_alignment_tests_lose_and_the_header_says_why(scratch):
     assert graded.lost and graded.lost <= ALIGNMENT_TESTS, graded.stdout[-3000:]
     for t in graded.results["tests"]:
         if t["status"] == "failed":
-            assert "is 8-byte aligned; the course requires 16" in t["output"], t["output"]
+            # The test's own check, or the tracker's where the test checks other functions.
+            assert re.search(r"8-byte aligned; (the course requires 16|16 required)", t["output"]), t["output"]
     assert [line for line in graded.stdout.splitlines() if line.startswith("ALIGNMENT:")] == [SHORTFALL]
     # Among the lines above the table (a private build folder adds a WARNING there too).
     assert graded.results["output"].splitlines().count(SHORTFALL) == 1
@@ -37,7 +40,8 @@ def test_a_course_that_requires_8_loses_nothing(scratch):
 
 def test_a_course_alignment_above_the_allocator_s_fails_the_alignment_tests(scratch):
     graded = grade(slot=scratch / "slot", tests="7-12", align=64)
-    assert graded.lost == {7, 8, 10}
+    # 7, 8 and 10 check the blocks they ask for; the tracker checks every malloc of 9, 11 and 12.
+    assert graded.lost == {7, 8, 9, 10, 11, 12}
     assert "returns 16-byte-aligned payloads; this course requires 64 (ALIGN=64)" in graded.stdout
     # Both ways to rerun a failure keep the course's alignment.
     assert "rerun: make test T=7 ALIGN=64" in graded.stdout

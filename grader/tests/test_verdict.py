@@ -26,7 +26,7 @@ def signaled(signal, description, **facts):
 
 def tracked(*violations):
     """What grader/tracker.py reads from a run's records."""
-    return {"violations": list(violations), "summary": None, "processes": 1}
+    return {"violations": list(violations)}
 
 
 def violation(kind, message, **caller):
