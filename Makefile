@@ -75,7 +75,8 @@ PRELOAD_TESTS := $(PRELOAD_NAMES:%=$(TEST_BUILD)/%)
 STATIC_TESTS  := $(TEST_NAMES:%=$(SLOT_TESTS)/%)
 
 HARNESS := $(BUILD)/harness/runner $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
-           $(BUILD)/harness/libbase_allocator.pic.a $(BUILD)/harness/tracker.so $(BUILD)/harness/tracker_linked.o
+           $(BUILD)/harness/libbase_allocator.pic.a $(BUILD)/harness/tracker.so $(BUILD)/harness/tracker_linked.o \
+           $(BUILD)/harness/tracker_dmalloc_linked.o
 
 # TRACKER=0 grades without the tracker (docs/tracker.md), to measure what it costs: the preload
 # runs leave it out, and the static test programs are linked without it.
@@ -141,14 +142,20 @@ $(BUILD)/harness/libbase_allocator.pic.a: harness/base_allocator.c alloc/dmalloc
 
 # The tracker: preloaded ahead of an allocator, it checks and records every call (docs/tracker.md).
 TRACKER_SOURCES := harness/tracker.c harness/tracker_table.c harness/tracker_record.c
-TRACKER_HEADERS := harness/tracker.h harness/tracker_table.h harness/tracker_record.h
-$(BUILD)/harness/tracker.so: $(TRACKER_SOURCES) $(TRACKER_HEADERS) | $(BUILD)/harness
-	$(CC) $(CFLAGS_STRICT) -pthread -fPIC -shared -o $@ $(TRACKER_SOURCES) -ldl
+TRACKER_HEADERS := harness/tracker.h harness/tracker_table.h harness/tracker_record.h harness/tracker_dmalloc.h
+# Its watch on a debugging layer's interface (dmalloc_malloc and the rest): in tracker.so, and
+# for the static build an object of its own, which a program links only when it calls the layer.
+TRACKER_DMALLOC := harness/tracker_dmalloc.c
+$(BUILD)/harness/tracker.so: $(TRACKER_SOURCES) $(TRACKER_DMALLOC) $(TRACKER_HEADERS) alloc/dmalloc.h | $(BUILD)/harness
+	$(CC) $(CFLAGS_STRICT) -pthread -fPIC -shared -o $@ $(TRACKER_SOURCES) $(TRACKER_DMALLOC) -ldl
 
 # The same, for the static build: one object linked into each test program ahead of a copy of
 # the slot whose allocation functions and system calls are renamed __heaplab_slot_NAME.
 $(BUILD)/harness/tracker_linked.o: $(TRACKER_SOURCES) $(TRACKER_HEADERS) | $(BUILD)/harness
 	$(CC) $(CFLAGS_STRICT) -pthread -DHEAPLAB_TRACKER_LINKED -r -o $@ $(TRACKER_SOURCES)
+
+$(BUILD)/harness/tracker_dmalloc_linked.o: $(TRACKER_DMALLOC) $(TRACKER_HEADERS) alloc/dmalloc.h | $(BUILD)/harness
+	$(CC) $(CFLAGS_STRICT) -pthread -DHEAPLAB_TRACKER_LINKED -c -o $@ $(TRACKER_DMALLOC)
 
 # ---- the tools -------------------------------------------------------------------------------
 # mreplace, mstats and leakcheck (README): a program on the slot's allocator, its allocation
@@ -214,18 +221,38 @@ $(SLOT)/liballoc.a: $(SLOT)/alloc.o $(DMALLOC:%=$(SLOT)/dmalloc.o) $(SLOT)/sourc
 # allocation functions is copied with them, and the system calls it makes, renamed
 # __heaplab_slot_NAME (its own calls among them go straight to each other); the tracker's
 # malloc is then the program's, as the slot's was, and forwards to the slot's. Objects that
-# define none (a debugging layer calling malloc) call the tracker's.
+# define none (a debugging layer calling malloc) call the tracker's. Each object that defines
+# one of the debugging layer's functions the tracker watches has those renamed alike (and those
+# alone: the layer's calls to malloc still reach the tracker's).
 SLOT_RENAMED := malloc free calloc realloc posix_memalign aligned_alloc memalign valloc pvalloc malloc_usable_size
 SLOT_SYSCALLS := sbrk brk mmap mmap64 munmap mremap
+DMALLOC_RENAMED := dmalloc_malloc dmalloc_free dmalloc_calloc dmalloc_realloc dmalloc_get_statistics \
+                   dmalloc_print_statistics
 $(SLOT)/renamed.syms: | $(SLOT)/tests
 	@for f in $(SLOT_RENAMED) $(SLOT_SYSCALLS); do echo "$$f __heaplab_slot_$$f"; done >$@
 
-$(SLOT)/liballoc.tracked.a: $(SLOT)/liballoc.a $(SLOT)/renamed.syms
+$(SLOT)/dmalloc-renamed.syms: | $(SLOT)/tests
+	@for f in $(DMALLOC_RENAMED); do echo "$$f __heaplab_slot_$$f"; done >$@
+
+DEFINES_ANY = nm -g --defined-only $$o | grep -qE ' ($(subst $(space),|,$(strip $(1))))$$'
+$(SLOT)/liballoc.tracked.a: $(SLOT)/liballoc.a $(SLOT)/renamed.syms $(SLOT)/dmalloc-renamed.syms
 	@rm -rf $@ $(SLOT)/tracked && mkdir -p $(SLOT)/tracked && cd $(SLOT)/tracked && ar x $(abspath $<) && \
 	  for o in *.o; do \
-	    if nm -g --defined-only $$o | grep -qE ' ($(subst $(space),|,$(SLOT_RENAMED)))$$'; then \
-	      objcopy --redefine-syms=$(abspath $(SLOT)/renamed.syms) $$o; fi; done && \
+	    if $(call DEFINES_ANY,$(SLOT_RENAMED)); then \
+	      objcopy --redefine-syms=$(abspath $(SLOT)/renamed.syms) $$o; fi; \
+	    if $(call DEFINES_ANY,$(DMALLOC_RENAMED)); then \
+	      objcopy --redefine-syms=$(abspath $(SLOT)/dmalloc-renamed.syms) $$o; fi; done && \
 	  ar rcs $(abspath $@) *.o
+
+# The tracker's watch on the layer, for this slot: the functions the slot does not define are
+# made local (a test calling one fails to link, as without the tracker) and their references to
+# the slot weak. An archive, so that a program calling none of the layer's functions links
+# neither it nor, through its references, the layer.
+$(SLOT)/libtracker_dmalloc.a: $(BUILD)/harness/tracker_dmalloc_linked.o $(SLOT)/liballoc.a
+	@defined=$$(nm -g --defined-only $(SLOT)/liballoc.a | awk '{print $$3}'); options=; \
+	  for f in $(DMALLOC_RENAMED); do echo "$$defined" | grep -qx $$f || \
+	    options="$$options --localize-symbol=$$f --weaken-symbol=__heaplab_slot_$$f"; done; \
+	  objcopy $$options $< $(@:.a=.o) && rm -f $@ && ar rcs $@ $(@:.a=.o)
 
 $(SLOT)/alloc.so: $(SLOT)/alloc.pic.o $(DMALLOC:%=$(SLOT)/dmalloc.pic.o) $(SLOT)/sources \
                   $(BUILD)/harness/libbase_allocator.pic.a
@@ -264,8 +291,10 @@ $(TEST_BUILD)/%: $(TEST_BUILD)/%.o $(BUILD)/harness/test_runtime.o $(BUILD)/harn
 # Under the tracker (TRACKER=1, the default), the tracker's object and the renamed slot; the -u
 # options pull the slot's objects out of the archive, which the tracker names by weak references
 # alone (a slot need not define all ten functions).
-SLOT_PULLED  = $$(nm -g --defined-only $(SLOT)/liballoc.tracked.a | sed -n 's/.* T \(__heaplab_slot_.*\)/-Wl,-u,\1/p')
-STATIC_SLOT  = $(if $(TRACKED),$(BUILD)/harness/tracker_linked.o $(SLOT)/liballoc.tracked.a $(SLOT_PULLED),$(SLOT)/liballoc.a)
+SLOT_PULLED  = $$(nm -g --defined-only $(SLOT)/liballoc.tracked.a | \
+                 sed -n '/__heaplab_slot_dmalloc_/d; s/.* T \(__heaplab_slot_.*\)/-Wl,-u,\1/p')
+STATIC_SLOT  = $(if $(TRACKED),$(BUILD)/harness/tracker_linked.o $(SLOT)/libtracker_dmalloc.a \
+                 $(SLOT)/liballoc.tracked.a $(SLOT_PULLED),$(SLOT)/liballoc.a)
 
 # Which way the static programs were linked: switching TRACKER relinks them.
 $(SLOT)/tracked-link: FORCE | $(SLOT)/tests
@@ -273,7 +302,8 @@ $(SLOT)/tracked-link: FORCE | $(SLOT)/tests
 
 $(SLOT_TESTS)/%: $(TEST_BUILD)/%.o $(BUILD)/harness/test_runtime.o $(BUILD)/harness/base_allocator.o \
                  $(SLOT)/liballoc.a $(SLOT)/tracked-link \
-                 $(if $(TRACKED),$(BUILD)/harness/tracker_linked.o $(SLOT)/liballoc.tracked.a)
+                 $(if $(TRACKED),$(BUILD)/harness/tracker_linked.o $(SLOT)/libtracker_dmalloc.a \
+                   $(SLOT)/liballoc.tracked.a)
 	@$(if $(filter %.cc %.cpp,$(SLOT_SOURCES)),$(CXX),$(TEST_LINK)) -o $@ $(wordlist 1,3,$^) $(STATIC_SLOT) \
 	  $(TEST_LDLIBS) 2>$@.log || { cat $@.log >&2; exit 1; }
 
@@ -482,9 +512,10 @@ ZOO_SOURCES := $(filter-out %/does_not_compile.c,$(wildcard grader/tests/zoo/*.c
 lint:
 	@for cc in gcc clang; do \
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only harness/runner.c harness/test_runtime.c harness/base_allocator.c \
-	    harness/trace_driver.c harness/trace_recorder.c $(TRACKER_SOURCES) alloc/alloc.c alloc/dmalloc.c || exit 1; \
+	    harness/trace_driver.c harness/trace_recorder.c $(TRACKER_SOURCES) $(TRACKER_DMALLOC) \
+	    alloc/alloc.c alloc/dmalloc.c || exit 1; \
 	  $$cc $(CFLAGS_STRICT) -DHL_SLOT -fsyntax-only harness/trace_driver.c || exit 1; \
-	  $$cc $(CFLAGS_STRICT) -DHEAPLAB_TRACKER_LINKED -fsyntax-only harness/tracker.c || exit 1; \
+	  $$cc $(CFLAGS_STRICT) -DHEAPLAB_TRACKER_LINKED -fsyntax-only harness/tracker.c $(TRACKER_DMALLOC) || exit 1; \
 	  $$cc $(CFLAGS_STRICT) -fsyntax-only -Iharness/tools harness/tools/*.c || exit 1; \
 	  for z in grader/tests/tracker_zoo/*.c grader/tests/tracker_progs/*.c; do \
 	    $$cc $(CFLAGS_STRICT) -pthread -fsyntax-only $$z || exit 1; done; \

@@ -13,6 +13,8 @@
  * result must hold the old block's contents, malloc_usable_size cover the size asked. A violation
  * is written as a record at once; at exit a summary follows, and, when asked, the blocks never
  * freed grouped by allocation site. docs/tracker.md describes the environment and the records.
+ * A debugging layer's interface (dmalloc_malloc and the rest) is watched by tracker_dmalloc.c,
+ * which borrows this file's lock and violation records (tracker_dmalloc.h).
  *
  * Built with -DHEAPLAB_TRACKER_LINKED, it is linked into a static test program instead, ahead of
  * a copy of the slot whose allocation functions and system calls are renamed __heaplab_slot_NAME
@@ -57,6 +59,7 @@
 #include <unistd.h>
 
 #include "tracker.h"
+#include "tracker_dmalloc.h"
 #include "tracker_record.h"
 #include "tracker_table.h"
 
@@ -256,19 +259,28 @@ static void put_location(trec_record *r, uintptr_t addr) {
     }
 }
 
-static void violation(const char *type, const char *message, int fn, size_t size, uintptr_t block,
-                      uintptr_t caller) {
+/* Writes a violation record; the lock held. A size and block of 0 are left out: a violation
+   that concerns no one block (tracker_dmalloc.c's statistics). */
+static void write_violation(const char *type, const char *message, const char *function,
+                            size_t size, uintptr_t block, uintptr_t caller) {
     if (st.violations++ >= MAX_VIOLATIONS) return;
     trec_begin(&rec, "violation", getpid());
     trec_str(&rec, "type", type);
-    trec_str(&rec, "function", fn_names[fn]);
-    trec_u64(&rec, "size", size);
-    trec_hex(&rec, "block", block);
+    trec_str(&rec, "function", function);
+    if (size || block) {
+        trec_u64(&rec, "size", size);
+        trec_hex(&rec, "block", block);
+    }
     trec_str(&rec, "message", message);
     trec_object(&rec, "caller");
     put_location(&rec, caller);
     trec_end(&rec);
     emit(&rec);
+}
+
+static void violation(const char *type, const char *message, int fn, size_t size, uintptr_t block,
+                      uintptr_t caller) {
+    write_violation(type, message, fn_names[fn], size, block, caller);
 }
 
 /* ---- allocation sites ---------------------------------------------------------------------- */
@@ -614,6 +626,9 @@ static void setup(void) {
         site_store = s;
     }
     pthread_atfork(NULL, NULL, at_fork_child);
+#ifndef HEAPLAB_TRACKER_LINKED
+    tracker_dmalloc_setup();
+#endif
     /* The first backtrace loads the unwinder, which allocates: done now, untracked. */
     if (cfg.frames > 1) {
         void *frames[2];
@@ -983,6 +998,27 @@ EXPORT void heaplab_tracker_counts_now(heaplab_tracker_counts *out) {
 EXPORT const char *heaplab_tracker_allocator(void) {
     ready();
     return allocator_name;
+}
+
+/* ---- what tracker_dmalloc.c borrows (tracker_dmalloc.h) ------------------------------------ */
+int tracker_untracked(void) {
+    return untracked();
+}
+
+void tracker_lock(void) {
+    pthread_mutex_lock(&lock);
+}
+
+void tracker_unlock(void) {
+    pthread_mutex_unlock(&lock);
+}
+
+void tracker_violation(const char *type, const char *function, const char *message,
+                       uintptr_t caller) {
+    int was_inside = inside;
+    inside = 1; /* dladdr, naming the call site, may allocate */
+    write_violation(type, message, function, 0, 0, caller);
+    inside = was_inside;
 }
 
 /* ---- at exit ------------------------------------------------------------------------------- */
