@@ -53,6 +53,8 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
     if records:
         argv += ["--bind-writable", f"{T.RECORDS}={records}", "--env", f"HEAPLAB_TRACKER_OUT={T.RECORDS}"]
         files[T.RECORDS] = records
+        if "payload" in test.tracker:
+            argv += ["--env", "HEAPLAB_TRACKER_PAYLOAD=1"]
     if mode == "preload":
         preloads = {T.TRACKER_SO: slot.tracker, ALLOC_SO: slot.shared_object} if records else {ALLOC_SO: slot.shared_object}
         for path, file in preloads.items():

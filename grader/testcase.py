@@ -75,6 +75,7 @@ class Testcase:
     needs: tuple = ()
     exit: str = "0"
     args: list = field(default_factory=list)
+    tracker: tuple = ()  # what the test asks of the tracker beyond its checks: ("payload",)
     expected: list = field(default_factory=list)
     unordered: bool = False
     sort: bool = False
@@ -118,6 +119,13 @@ def _parse_exit(text):
     raise ValueError(f"{text!r} is not 0-255, abort, fail, signal or any")
 
 
+def _parse_tracker(text):
+    asks = tuple(text.replace(",", " ").split())
+    if asks != ("payload",):
+        raise ValueError(f"{text!r}: the tracker can be asked for `payload` (docs/test-format.md)")
+    return asks
+
+
 def _parse_category(text):
     if text not in CATEGORIES:
         raise ValueError(f"unknown category {text!r}; known: {', '.join(CATEGORIES)}")
@@ -132,6 +140,7 @@ _KEYS = {
     "needs": _parse_needs,
     "exit": _parse_exit,
     "args": shlex.split,
+    "tracker": _parse_tracker,
 }
 _FIELD = {"mode": "modes"}
 

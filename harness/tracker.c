@@ -117,6 +117,7 @@ static struct {
     int frames;     /* HEAPLAB_TRACKER_FRAMES: frames kept per allocation site, 1-32 */
     int leaks;      /* HEAPLAB_TRACKER_LEAKS: report the blocks never freed at exit */
     size_t align;   /* HEAPLAB_TRACKER_ALIGN, else HEAPLAB_ALIGN, else 16 */
+    int payload;    /* HEAPLAB_TRACKER_PAYLOAD: fill the program's blocks and check them at free */
     dev_t err_dev;  /* descriptor 2 at start, to tell whether it is still that file */
     ino_t err_ino;
     int err_ok;
@@ -135,6 +136,7 @@ static span allocator_text;
 static span allocator_data[8];
 static int allocator_data_count;
 static span tracker_text;
+static span program_text; /* the executable's, whose own blocks HEAPLAB_TRACKER_PAYLOAD fills */
 static uintptr_t brk_at_start;
 
 static tt_table blocks;   /* live blocks */
@@ -391,6 +393,50 @@ static void count_call(int fn, size_t size) {
     pthread_mutex_unlock(&lock);
 }
 
+/* ---- payloads (HEAPLAB_TRACKER_PAYLOAD) --------------------------------------------------- */
+/* A test that never writes into its blocks may ask the tracker to fill each block the program
+   itself allocates with a pattern of its addresses, and to check at free and realloc that the
+   pattern is intact: an allocator that writes its bookkeeping into a block it handed out (a
+   footer past a block's end, a link in the wrong block) is caught in the test where it happened,
+   even when no overlap shows. calloc's blocks must stay zero. The program's own calls only:
+   libc writes into the buffers it allocates. */
+enum { PAYLOAD_NONE, PAYLOAD_PATTERN, PAYLOAD_ZERO };
+
+static unsigned char pattern_at(uintptr_t a) {
+    return (unsigned char)((a ^ (a >> 8)) * 0x9d + 0x5b);
+}
+
+static void fill_payload(uintptr_t lo, size_t n) {
+    unsigned char *b = (unsigned char *)lo;
+    for (size_t i = 0; i < n; i++) b[i] = pattern_at(lo + i);
+}
+
+/* Under the lock: names the first byte of the block *n that is not as the tracker left it. */
+static void check_payload(const tt_node *n, const char *when, uintptr_t caller) {
+    const unsigned char *b = (const unsigned char *)n->lo;
+    for (size_t i = 0; i < n->size; i++) {
+        unsigned char want = n->payload == PAYLOAD_ZERO ? 0 : pattern_at(n->lo + i);
+        if (b[i] == want) continue;
+        char buf[512];
+        text t = {buf, 0, sizeof buf};
+        t_str(&t, "block ");
+        t_num(&t, n->lo, 1);
+        t_str(&t, " of ");
+        t_call(&t, n->fn, n->size, n->align);
+        t_str(&t, " changed while live (found at ");
+        t_str(&t, when);
+        t_str(&t, "): byte ");
+        t_num(&t, i, 0);
+        t_str(&t, " is ");
+        t_num(&t, b[i], 1);
+        t_str(&t, ", the tracker wrote ");
+        t_num(&t, want, 1);
+        t_str(&t, "; the program never writes into its blocks here, so the allocator did");
+        violation("payload", buf, n->fn, n->size, n->lo, caller);
+        return;
+    }
+}
+
 /* Records the block p that the call fn(size) (aligned to `align` when it asked) returned, after
    checking it. */
 static void record_block(int fn, size_t size, size_t align, void *p, uintptr_t caller) {
@@ -456,6 +502,11 @@ static void record_block(int fn, size_t size, size_t align, void *p, uintptr_t c
     }
     tt_node n = {.lo = lo, .hi = hi, .size = size, .fn = (uint8_t)fn, .align = (uint32_t)align};
     n.site = site_id(frames, depth);
+    if (cfg.payload && in_span(program_text, caller)) {
+        /* A realloc'd block is filled anew: its copy was checked already. */
+        n.payload = fn == F_CALLOC ? PAYLOAD_ZERO : PAYLOAD_PATTERN;
+        if (n.payload == PAYLOAD_PATTERN) fill_payload(lo, size);
+    }
     if (tt_insert(&blocks, &n)) {
         st.live_bytes += size;
         if (st.live_bytes > st.peak_live_bytes) st.peak_live_bytes = st.live_bytes;
@@ -467,8 +518,8 @@ static void record_block(int fn, size_t size, size_t align, void *p, uintptr_t c
 
 /* Forgets the live block p before it is freed or resized, counting the call fn unless it is
    negative (realloc is counted with its result); returns whether it was live, with its record
-   in *old. */
-static int forget_block(int fn, void *p, tt_node *old) {
+   in *old; a block the tracker filled is checked first. */
+static int forget_block(int fn, void *p, tt_node *old, uintptr_t caller) {
     pthread_mutex_lock(&lock);
     if (fn >= 0) st.calls[fn]++;
     int known = tt_remove(&blocks, (uintptr_t)p, old);
@@ -476,6 +527,11 @@ static int forget_block(int fn, void *p, tt_node *old) {
         st.live_bytes -= old->size;
     else
         st.free_unknown++;
+    if (known && old->payload != PAYLOAD_NONE) {
+        inside = 1;
+        check_payload(old, fn == F_FREE ? "free" : "realloc", caller);
+        inside = 0;
+    }
     pthread_mutex_unlock(&lock);
     return known;
 }
@@ -509,6 +565,14 @@ static int find_object_cb(struct dl_phdr_info *info, size_t size, void *arg) {
     return 1;
 }
 
+/* The executable, the first object the dynamic linker lists. */
+static int first_object_cb(struct dl_phdr_info *info, size_t size, void *arg) {
+    struct find_object *f = arg;
+    f->base = info->dlpi_addr;
+    f->name = info->dlpi_name;
+    return find_object_cb(info, size, arg);
+}
+
 /* The segments of the object holding code address `addr`. */
 static struct find_object object_of(void *addr) {
     struct find_object f = {0};
@@ -536,6 +600,7 @@ static void read_config(void) {
     if (out && strlen(out) < sizeof cfg.out) strcpy(cfg.out, out);
     cfg.frames = (int)env_number("HEAPLAB_TRACKER_FRAMES", 1, 1, MAX_FRAMES);
     cfg.leaks = env_number("HEAPLAB_TRACKER_LEAKS", 0, 0, 1) == 1;
+    cfg.payload = env_number("HEAPLAB_TRACKER_PAYLOAD", 0, 0, 1) == 1;
     long align = env_number("HEAPLAB_ALIGN", 16, 1, 4096);
     align = env_number("HEAPLAB_TRACKER_ALIGN", align, 1, 4096);
     cfg.align = (size_t)align & (size_t)(align - 1) ? 16 : (size_t)align;
@@ -616,6 +681,9 @@ static void setup(void) {
     memcpy(allocator_data, alloc.data, sizeof allocator_data);
     allocator_data_count = alloc.data_count;
     tracker_text = object_of((void *)setup).text;
+    struct find_object program = {0};
+    dl_iterate_phdr(first_object_cb, &program);
+    program_text = program.text;
     brk_at_start = (uintptr_t)next.sbrk(0);
     st.sampled_brk = brk_at_start;
 
@@ -714,7 +782,7 @@ EXPORT void free(void *p) {
         return;
     }
     tt_node old;
-    forget_block(F_FREE, p, &old);
+    forget_block(F_FREE, p, &old, CALLER);
     FORWARD((next.free(p), 0));
 }
 
@@ -761,7 +829,7 @@ EXPORT void *realloc(void *p, size_t n) {
     if (!ready()) return next.realloc ? next.realloc(p, n) : no_memory();
     if (inside) return next.realloc(p, n);
     tt_node old;
-    int known = p && forget_block(-1, p, &old);
+    int known = p && forget_block(-1, p, &old, CALLER);
     size_t kept = known ? (old.size < n ? old.size : n) : 0;
     uint64_t contents = kept ? checksum(p, kept) : 0;
     void *q = FORWARD(next.realloc(p, n));

@@ -21,6 +21,7 @@ typedef struct tt_node {
     uint32_t prio;    /* treap heap order: a hash of lo */
     uint32_t align;   /* the alignment asked for (aligned family), else 0 */
     uint8_t fn;       /* the function that made the block */
+    uint8_t payload;  /* a block's contents as the tracker left them (tracker.c's PAYLOAD_*) */
     struct tt_node *left, *right, *parent;
 } tt_node;
 

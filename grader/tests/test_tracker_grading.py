@@ -121,3 +121,37 @@ def test_without_the_tracker_only_the_output_is_judged(scratch):
                    build=scratch / "build", rubric="full", tracker=0, tests="2")
     assert graded.lost == set() and set(graded.verdicts) == {2}, graded.stdout[-3000:]
     assert not list((scratch / "slot" / "results").glob("*.tracker.jsonl"))
+
+
+UNTOUCHED = """#include <stdlib.h>
+int main(void) {
+    void *blocks[64];
+    for (int i = 0; i < 64; i++)
+        if (!(blocks[i] = i % 4 ? malloc(8 + 24 * (size_t)i) : calloc(1, 8 + 24 * (size_t)i))) return 1;
+    for (int i = 0; i < 64; i += 2) free(blocks[i]);
+    for (int i = 1; i < 64; i += 2) blocks[i] = realloc(blocks[i], 2000);
+    for (int i = 1; i < 64; i += 2) free(blocks[i]);
+    puts("ok");
+    return 0;
+}
+//! ok
+"""
+
+
+@pytest.mark.parametrize("member", ["tag_in_neighbour", None])
+def test_a_test_that_asks_has_its_blocks_checked_for_writes_while_live(member, scratch):
+    """`//@ tracker: payload`: a test that never writes into its blocks has the tracker fill them
+    and check them at free and realloc. A free that writes its tag into the next block loses it,
+    in both builds, the block and the byte named; the reference, whose bookkeeping stays in
+    free blocks, keeps it."""
+    cases = scratch / "untouched"
+    write_testcase(cases, "001-untouched.c", "#include <stdio.h>\n" + UNTOUCHED, mode="static preload",
+                   timeout=5, tracker="payload")
+    alloc = (ZOO / f"{member}.c").relative_to(ROOT) if member else "alloc/alloc.c"
+    graded = grade(alloc, slot=scratch / "slot", testcases=cases, build=scratch / "build")
+    if member is None:
+        assert graded.lost == set() and set(graded.verdicts) == {1}, graded.stdout[-3000:]
+        return
+    assert graded.lost == {1}, graded.stdout[-3000:]
+    assert re.search(r"\[(static|preload)\]: tracker: .*block 0x[0-9a-f]+ of (malloc|calloc)\(\d+\) changed while "
+                     r"live \(found at (free|realloc)\): byte [0-7] is 0xfe", graded.verdicts[1]), graded.verdicts[1]

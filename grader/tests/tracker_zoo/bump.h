@@ -2,8 +2,8 @@
  * arena obtained from sbrk, each block after a 16-byte header holding its size, nothing ever
  * reused. Each member defines BUMP_ADVANCE (how far the pointer moves past a block),
  * BUMP_PAYLOAD (where in its slot the payload starts), BUMP_USABLE (what
- * malloc_usable_size says) and BUMP_COPY (how many bytes realloc copies), so that exactly one
- * thing about it is wrong.
+ * malloc_usable_size says) and BUMP_COPY (how many bytes realloc copies), and may define
+ * BUMP_FREE(p) (what free does; by default nothing), so that exactly one thing about it is wrong.
  */
 #ifndef TRACKER_ZOO_BUMP_H
 #define TRACKER_ZOO_BUMP_H
@@ -48,14 +48,18 @@ void *malloc(size_t size) {
     return block;
 }
 
-void free(void *p) {
-    (void)p;
-}
-
 static size_t block_size(const void *p) {
     size_t size;
     memcpy(&size, (const char *)p - sizeof size, sizeof size);
     return size;
+}
+
+void free(void *p) {
+#ifdef BUMP_FREE
+    if (p) BUMP_FREE(p);
+#else
+    (void)p;
+#endif
 }
 
 size_t malloc_usable_size(void *p) {
