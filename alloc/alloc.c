@@ -1300,8 +1300,8 @@ static void *heap_alloc_aligned(size_t align, size_t size);
 
 /* How many regions with free pages span_new looks through for a place before it takes a new
  * region: a bound on the slow path's time, at the cost of a hole left unused now and then.
- * Generous, since a hole left is a page that stays resident while a new region is faulted in
- * (espresso's peak RSS: 2,704 KB with 8, 2,576 KB with 64). */
+ * Generous, since a hole left is a page that stays resident while a new region is faulted in,
+ * and a region costs span_new a few instructions (region_run). */
 #define REGION_SEARCH 64
 
 typedef struct theap {
