@@ -989,19 +989,21 @@ static void large_release(char *base, size_t len, size_t freed) {
     large_live -= freed;
     size_t bound = large_live / LARGE_CACHE_SHARE > LARGE_CACHE_MIN ? large_live / LARGE_CACHE_SHARE
                                                                     : LARGE_CACHE_MIN;
-    if (len > bound) {
+    /* The bound falls with the live bytes: the cache is trimmed to it even when this range is
+       not kept, or a program that frees its last big block would keep what its earlier ones
+       left behind. */
+    size_t kept = len <= bound ? len : 0;
+    while (large_cache.n > 0 &&
+           ((kept && large_cache.n == LARGE_CACHE_SLOTS) || large_cache.total + kept > bound)) {
+        out_base[out] = large_cache.base[0];
+        out_len[out++] = large_cache.len[0];
+        large_cache_remove(0);
+    }
+    if (kept) {
+        large_cache_insert(base, len);
+    } else {
         out_base[out] = base;
         out_len[out++] = len;
-    } else {
-        if (large_cache.n == LARGE_CACHE_SLOTS || large_cache.total + len > bound) {
-            while (large_cache.n > 0 &&
-                   (large_cache.n == LARGE_CACHE_SLOTS || large_cache.total + len > bound)) {
-                out_base[out] = large_cache.base[0];
-                out_len[out++] = large_cache.len[0];
-                large_cache_remove(0);
-            }
-        }
-        large_cache_insert(base, len);
     }
     heap_unlock();
     for (unsigned i = 0; i < out; i++) sys_munmap(out_base[i], out_len[i]);
