@@ -694,9 +694,6 @@ static void setup(void) {
         site_store = s;
     }
     pthread_atfork(NULL, NULL, at_fork_child);
-#ifndef HEAPLAB_TRACKER_LINKED
-    tracker_dmalloc_setup();
-#endif
     /* The first backtrace loads the unwinder, which allocates: done now, untracked. */
     if (cfg.frames > 1) {
         void *frames[2];

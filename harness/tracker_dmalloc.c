@@ -28,6 +28,7 @@
 #include "../alloc/dmalloc.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -85,10 +86,13 @@ LAYER(print_statistics)
 #define NEXT(name) layer_##name()
 #else
 static layer_functions next;
-#define NEXT(name) next.name
+static pthread_once_t next_found = PTHREAD_ONCE_INIT;
 
+/* Looked up at the program's first call of the layer, not at the tracker's start: a lookup
+   that fails allocates dlerror's message, which would show in the counts of every program,
+   most of which never call the layer. */
 #define LOOKUP(name) next.name = (__typeof__(next.name))dlsym(RTLD_NEXT, "dmalloc_" #name)
-void tracker_dmalloc_setup(void) {
+static void find_layer(void) {
     LOOKUP(malloc);
     LOOKUP(free);
     LOOKUP(calloc);
@@ -96,6 +100,7 @@ void tracker_dmalloc_setup(void) {
     LOOKUP(get_statistics);
     LOOKUP(print_statistics);
 }
+#define NEXT(name)   (pthread_once(&next_found, find_layer), next.name)
 #endif
 
 /* Preloaded, the tracker defines these whether or not an allocator behind it does; a program

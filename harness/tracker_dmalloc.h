@@ -18,8 +18,5 @@ TRACKER_HIDDEN void tracker_unlock(void);
    held; it counts among the tracker's violations (the first 100 are written). */
 TRACKER_HIDDEN void tracker_violation(const char *type, const char *function, const char *message,
                                       uintptr_t caller);
-/* Preloaded: looks up the layer's functions behind the tracker, called once from the tracker's
-   setup, where a lookup's allocations go untracked. */
-TRACKER_HIDDEN void tracker_dmalloc_setup(void);
 
 #endif
