@@ -1512,16 +1512,21 @@ static span_t *span_init(theap_t *h, region_t *r, unsigned page, unsigned k, uns
 static region_t *region_new(theap_t *h) {
     heap_lock();
     region_t *r = heap_alloc_aligned(REGION_SIZE, REGION_SIZE);
-    if (r != NULL && !span_map_set((uintptr_t)r, true)) {
-        heap_free(payload_block(r));
-        r = NULL;
+    if (r != NULL) {
+        /* Whole before the span map shows it: a fork once the lock is dropped gives the child
+           a region alloc_check_heap can read. */
+        r->magic = REGION_MAGIC;
+        r->free_pages = ALL_PAGES;
+        r->heap = h;
+        memset(r->first, NO_SPAN, sizeof r->first);
+        if (!span_map_set((uintptr_t)r, true)) {
+            r->magic = 0;
+            heap_free(payload_block(r));
+            r = NULL;
+        }
     }
     heap_unlock();
     if (r == NULL) return NULL;
-    r->magic = REGION_MAGIC;
-    r->free_pages = ALL_PAGES;
-    r->heap = h;
-    memset(r->first, NO_SPAN, sizeof r->first);
     region_link(h, r);
     h->nempty++;
     return r;
