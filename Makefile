@@ -487,7 +487,7 @@ units: harness $(UNITS:%=$(BUILD)/harness/%) $(UNITS:%=$(BUILD)/sanitize/%) $(BU
 check: deps-check
 	@$(MAKE) --no-print-directory units lint ubsan
 	@$(MAKE) --no-print-directory -j$(J) $(PRELOAD_TESTS)
-	@$(PYTEST) -q -rs $(if $(filter-out 1,$(J)),-n $(J) --dist loadgroup) grader/tests
+	@$(PYTEST) -q -rs --durations=15 $(if $(filter-out 1,$(J)),-n $(J) --dist loadgroup) grader/tests
 
 # The reference allocator is the project's own code too: the whole suite, with it built under
 # UBSan (an allocator cannot run under ASan), must still score full marks. Undefined behaviour
