@@ -863,6 +863,18 @@ static void large_cache_remove(unsigned i) {
     }
 }
 
+/* Takes len bytes from the front of entry i, which holds at least that many: the entry goes
+ * when nothing is left of it. */
+static void large_cache_cut(unsigned i, size_t len) {
+    if (len == large_cache.len[i]) {
+        large_cache_remove(i);
+        return;
+    }
+    large_cache.base[i] += len;
+    large_cache.len[i] -= len;
+    large_cache.total -= len;
+}
+
 /* Adds [base, base + len) to the cache, merged into the entries it touches (the merged range
  * keeps the older entry's place in the age order). */
 static void large_cache_insert(char *base, size_t len) {
@@ -908,14 +920,7 @@ static char *large_cache_take(size_t len, bool room, size_t *got) {
         base = large_cache.base[best];
         size_t roomy = large_cache.len[best] < LARGE_ROOM ? large_cache.len[best] : LARGE_ROOM;
         if (room && roomy > len) len = roomy;
-        if (large_cache.len[best] <= len) {
-            len = large_cache.len[best];
-            large_cache_remove(best);
-        } else {
-            large_cache.base[best] += len;
-            large_cache.len[best] -= len;
-            large_cache.total -= len;
-        }
+        large_cache_cut(best, len);
     } else if (longest != LARGE_CACHE_SLOTS && large_cache.len[longest] >= len / 2) {
         base = large_cache.base[longest];
         short_len = large_cache.len[longest];
@@ -979,14 +984,14 @@ static void *large_alloc(size_t n, size_t align, bool room) {
 #define REALLOC_MAP_MIN ((size_t)64 << 10)
 #endif
 
-/* Puts [base, base + len), which held freed bytes of live large blocks until now, in the cache,
- * or unmaps it; the oldest entries leave when the cache outgrows its bound. */
-static void large_release(char *base, size_t len, size_t freed) {
+/* Puts [base, base + len), which was part of a live large block until now, in the cache, or
+ * unmaps it; the oldest entries leave when the cache outgrows its bound. */
+static void large_release(char *base, size_t len) {
     char *out_base[LARGE_CACHE_SLOTS + 1];
     size_t out_len[LARGE_CACHE_SLOTS + 1];
     unsigned out = 0;
     heap_lock();
-    large_live -= freed;
+    large_live -= len;
     size_t bound = large_live / LARGE_CACHE_SHARE > LARGE_CACHE_MIN ? large_live / LARGE_CACHE_SHARE
                                                                     : LARGE_CACHE_MIN;
     /* The bound falls with the live bytes: the cache is trimmed to it even when this range is
@@ -1012,7 +1017,7 @@ static void large_release(char *base, size_t len, size_t freed) {
 static void large_free(block_t *b) {
     char *base = (char *)b - large_offset(b);
     size_t len = block_size(b);
-    large_release(base, len, len);
+    large_release(base, len);
 }
 
 /* Takes want bytes (or all it has, if at least need) from the cached range that starts at end,
@@ -1025,13 +1030,7 @@ static size_t large_cache_absorb(char *end, size_t need, size_t want) {
         if (large_cache.base[i] != end) continue;
         if (large_cache.len[i] >= need) {
             got = large_cache.len[i] < want ? large_cache.len[i] : want;
-            if (got == large_cache.len[i]) {
-                large_cache_remove(i);
-            } else {
-                large_cache.base[i] += got;
-                large_cache.len[i] -= got;
-                large_cache.total -= got;
-            }
+            large_cache_cut(i, got);
             large_live += got;
         }
         break;
@@ -1055,7 +1054,7 @@ static void *large_resize(block_t *b, size_t n) {
     char *base = (char *)b - off;
     if (len < old) {
         b->head = len | dirty | MMAPPED | INUSE;
-        large_release(base + len, old - len, old - len);
+        large_release(base + len, old - len);
         return block_payload(b);
     }
     size_t want = len < LARGE_GROW_ROOM_MAX ? align_up(len + len / 8, heap.page) : len;
@@ -1222,6 +1221,17 @@ static inline span_t *span_at(region_t *r, unsigned page) {
 
 #define SPAN_DATA (sizeof(region_t) + sizeof(span_t)) /* a span's first block, in its page */
 
+/* Where the blocks of a span of k pages from page start and where their room ends: the end of
+ * its last page, less the region's block footer when that page is the region's last. */
+static inline char *span_first_block(region_t *r, unsigned page) {
+    return (char *)r + ((size_t)page << PAGE_SHIFT) + SPAN_DATA;
+}
+
+static inline char *span_limit(region_t *r, unsigned page, unsigned k) {
+    char *limit = (char *)r + ((size_t)(page + k) << PAGE_SHIFT);
+    return page + k == REGION_PAGES ? limit - OVERHEAD : limit;
+}
+
 _Static_assert(offsetof(span_t, end) == 64, "the fast paths' fields fill one cache line");
 _Static_assert(SPAN_DATA % ALIGNMENT == 0, "blocks must start 16-aligned");
 _Static_assert(REGION_PAGES <= 16, "free_pages has 16 bits");
@@ -1370,10 +1380,26 @@ static void region_release_locked(region_t *r) {
     heap_free(payload_block(r));
 }
 
+/* A span leaves: its pages go back to its region. True when the region then holds no span. */
+static bool span_free_pages(theap_t *h, span_t *s) {
+    region_t *r = region_of(s);
+    h->nspans[s->cls]--;
+    h->blocks[s->cls] -= s->capacity;
+    h->pages -= s->npages;
+    uint16_t mask = (uint16_t)(((1u << s->npages) - 1) << s->page);
+    s->magic = 0;
+    s->state = SPAN_NONE;
+    for (unsigned i = s->page; i < s->page + s->npages; i++)
+        __atomic_store_n(&r->first[i], NO_SPAN, __ATOMIC_RELAXED);
+    if (r->free_pages == 0) region_link(h, r);
+    r->free_pages |= mask;
+    if (r->free_pages != ALL_PAGES) return false;
+    h->nempty++;
+    return true;
+}
+
 /* Lock held: gives the calling thread's regions that hold no span back to the boundary-tag
  * heap, after giving back the pages of its current spans that hold no block. */
-static bool span_free_pages(theap_t *h, span_t *s);
-
 static void spans_flush_locked(void) {
     theap_t *h = tls_heap;
     if (h == NULL) return;
@@ -1392,24 +1418,6 @@ static void spans_flush_locked(void) {
         }
     }
     h->nempty = 0;
-}
-
-/* A span leaves: its pages go back to its region. True when the region then holds no span. */
-static bool span_free_pages(theap_t *h, span_t *s) {
-    region_t *r = region_of(s);
-    h->nspans[s->cls]--;
-    h->blocks[s->cls] -= s->capacity;
-    h->pages -= s->npages;
-    uint16_t mask = (uint16_t)(((1u << s->npages) - 1) << s->page);
-    s->magic = 0;
-    s->state = SPAN_NONE;
-    for (unsigned i = s->page; i < s->page + s->npages; i++)
-        __atomic_store_n(&r->first[i], NO_SPAN, __ATOMIC_RELAXED);
-    if (r->free_pages == 0) region_link(h, r);
-    r->free_pages |= mask;
-    if (r->free_pages != ALL_PAGES) return false;
-    h->nempty++;
-    return true;
 }
 
 /* s just became empty and is not current: its pages go back, and its region too when it
@@ -1477,9 +1485,8 @@ static unsigned span_pages(theap_t *h, unsigned c) {
 /* Sets up a span of class c on pages [page, page + k) of r, which are free. */
 static span_t *span_init(theap_t *h, region_t *r, unsigned page, unsigned k, unsigned c) {
     span_t *s = span_at(r, page);
-    char *start = (char *)r + ((size_t)page << PAGE_SHIFT) + SPAN_DATA;
-    char *limit = (char *)r + ((size_t)(page + k) << PAGE_SHIFT);
-    if (page + k == REGION_PAGES) limit -= OVERHEAD; /* the region's block footer */
+    char *start = span_first_block(r, page), *limit = span_limit(r, page, k);
+    if (r->free_pages == ALL_PAGES) h->nempty--; /* the region holds a span now */
     s->magic = SPAN_MAGIC;
     s->cls = (uint16_t)c;
     s->state = SPAN_CURRENT;
@@ -1570,12 +1577,8 @@ static span_t *span_new(theap_t *h, unsigned c) {
             if (run == k) break;
         }
     }
-    if (best_r != NULL) {
-        if (best_r->free_pages == ALL_PAGES) h->nempty--;
-        return span_init(h, best_r, best_page, best, c);
-    }
+    if (best_r != NULL) return span_init(h, best_r, best_page, best, c);
     if ((r = region_new(h)) == NULL) return NULL;
-    h->nempty--;
     return span_init(h, r, 0, k, c);
 }
 
@@ -2195,9 +2198,7 @@ static int check_span(span_t *s, uint64_t counted[NCLASSES]) {
     if (c >= NCLASSES || s->bsize != class_size[c])
         return check_failed("span %p: class %u with block size %u", (void *)s, c, s->bsize);
     region_t *r = region_of(s);
-    char *data = (char *)r + ((size_t)s->page << PAGE_SHIFT) + SPAN_DATA;
-    char *limit = (char *)r + ((size_t)(s->page + s->npages) << PAGE_SHIFT) -
-                  (s->page + s->npages == REGION_PAGES ? OVERHEAD : 0);
+    char *data = span_first_block(r, s->page), *limit = span_limit(r, s->page, s->npages);
     if (s->data != data || s->capacity != (size_t)(limit - data) / s->bsize ||
         s->end != data + (size_t)s->capacity * s->bsize || s->bump < data || s->bump > s->end ||
         (size_t)(s->bump - data) % s->bsize != 0)
