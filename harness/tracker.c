@@ -203,43 +203,18 @@ static void emit(trec_record *r) {
     if (fd != 2) close(fd);
 }
 
-/* Small formatting into a caller's buffer, for messages: snprintf may allocate. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-} text;
-
-static void t_str(text *t, const char *s) {
-    while (*s && t->len + 1 < t->cap) t->s[t->len++] = *s++;
-    t->s[t->len] = 0;
-}
-
-static void t_num(text *t, uint64_t v, int hex) {
-    char d[24];
-    int n = 0;
-    do {
-        d[n++] = "0123456789abcdef"[v % (hex ? 16 : 10)];
-        v /= hex ? 16 : 10;
-    } while (v);
-    if (hex) t_str(t, "0x");
-    char out[24];
-    for (int i = 0; i < n; i++) out[i] = d[n - 1 - i];
-    out[n] = 0;
-    t_str(t, out);
-}
-
 /* "malloc(24)", "aligned_alloc(64, 100)", "calloc(24 bytes)", "realloc(…, 24)". */
-static void t_call(text *t, int fn, size_t size, size_t align) {
-    t_str(t, fn_names[fn]);
-    t_str(t, "(");
+static void t_call(trec_text *t, int fn, size_t size, size_t align) {
+    trec_text_str(t, fn_names[fn]);
+    trec_text_str(t, "(");
     if (fn == F_POSIX_MEMALIGN || fn == F_ALIGNED_ALLOC || fn == F_MEMALIGN) {
-        t_num(t, align, 0);
-        t_str(t, ", ");
+        trec_text_num(t, align, 0);
+        trec_text_str(t, ", ");
     } else if (fn == F_REALLOC) {
-        t_str(t, "…, ");
+        trec_text_str(t, "…, ");
     }
-    t_num(t, size, 0);
-    t_str(t, fn == F_CALLOC ? " bytes)" : ")");
+    trec_text_num(t, size, 0);
+    trec_text_str(t, fn == F_CALLOC ? " bytes)" : ")");
 }
 
 /* A code address as the module that holds it and the offset a symbolizer takes for it. */
@@ -418,20 +393,20 @@ static void check_payload(const tt_node *n, const char *when, uintptr_t caller) 
         unsigned char want = n->payload == PAYLOAD_ZERO ? 0 : pattern_at(n->lo + i);
         if (b[i] == want) continue;
         char buf[512];
-        text t = {buf, 0, sizeof buf};
-        t_str(&t, "block ");
-        t_num(&t, n->lo, 1);
-        t_str(&t, " of ");
+        trec_text t = {buf, 0, sizeof buf};
+        trec_text_str(&t, "block ");
+        trec_text_num(&t, n->lo, 1);
+        trec_text_str(&t, " of ");
         t_call(&t, n->fn, n->size, n->align);
-        t_str(&t, " changed while live (found at ");
-        t_str(&t, when);
-        t_str(&t, "): byte ");
-        t_num(&t, i, 0);
-        t_str(&t, " is ");
-        t_num(&t, b[i], 1);
-        t_str(&t, ", the tracker wrote ");
-        t_num(&t, want, 1);
-        t_str(&t, "; the program never writes into its blocks here, so the allocator did");
+        trec_text_str(&t, " changed while live (found at ");
+        trec_text_str(&t, when);
+        trec_text_str(&t, "): byte ");
+        trec_text_num(&t, i, 0);
+        trec_text_str(&t, " is ");
+        trec_text_num(&t, b[i], 1);
+        trec_text_str(&t, ", the tracker wrote ");
+        trec_text_num(&t, want, 1);
+        trec_text_str(&t, "; the program never writes into its blocks here, so the allocator did");
         violation("payload", buf, n->fn, n->size, n->lo, caller);
         return;
     }
@@ -456,7 +431,7 @@ static void record_block(int fn, size_t size, size_t align, void *p, uintptr_t c
     uintptr_t lo = (uintptr_t)p, hi = lo + (size ? size : 1);
     if (hi < lo) hi = UINTPTR_MAX;
     char buf[512];
-    text t = {buf, 0, sizeof buf};
+    trec_text t = {buf, 0, sizeof buf};
 
     size_t need = align ? align : cfg.align;
     /* An alignment that is not a power of two is an invalid request: whatever a library makes
@@ -464,35 +439,36 @@ static void record_block(int fn, size_t size, size_t align, void *p, uintptr_t c
     if (need & (need - 1)) need = 1;
     if (lo & (need - 1)) {
         t_call(&t, fn, size, align);
-        t_str(&t, " returned ");
-        t_num(&t, lo, 1);
-        t_str(&t, ", ");
-        t_num(&t, lo & -lo, 0);
-        t_str(&t, "-byte aligned; ");
-        t_num(&t, need, 0);
-        t_str(&t, " required");
+        trec_text_str(&t, " returned ");
+        trec_text_num(&t, lo, 1);
+        trec_text_str(&t, ", ");
+        trec_text_num(&t, lo & -lo, 0);
+        trec_text_str(&t, "-byte aligned; ");
+        trec_text_num(&t, need, 0);
+        trec_text_str(&t, " required");
         violation("misaligned", buf, fn, size, lo, caller);
         t.len = 0;
     }
     if (!libc_mode && !owned_by_allocator(lo, hi)) {
         uintptr_t brk_now = (uintptr_t)next.sbrk(0);
         t_call(&t, fn, size, align);
-        t_str(&t, " returned memory the allocator never obtained (");
-        t_str(&t, lo >= brk_at_start && lo < brk_now ? "libc's heap" : "memory it did not map");
-        t_str(&t, ") at ");
-        t_num(&t, lo, 1);
+        trec_text_str(&t, " returned memory the allocator never obtained (");
+        trec_text_str(&t,
+                      lo >= brk_at_start && lo < brk_now ? "libc's heap" : "memory it did not map");
+        trec_text_str(&t, ") at ");
+        trec_text_num(&t, lo, 1);
         violation("not-obtained", buf, fn, size, lo, caller);
         t.len = 0;
     }
     tt_node *other;
     while ((other = tt_overlapping(&blocks, lo, hi))) {
-        t_str(&t, "block ");
-        t_num(&t, lo, 1);
-        t_str(&t, " of ");
+        trec_text_str(&t, "block ");
+        trec_text_num(&t, lo, 1);
+        trec_text_str(&t, " of ");
         t_call(&t, fn, size, align);
-        t_str(&t, " overlaps live block ");
-        t_num(&t, other->lo, 1);
-        t_str(&t, " of ");
+        trec_text_str(&t, " overlaps live block ");
+        trec_text_num(&t, other->lo, 1);
+        trec_text_str(&t, " of ");
         t_call(&t, other->fn, other->size, other->align);
         violation("overlap", buf, fn, size, lo, caller);
         t.len = 0;
@@ -801,16 +777,16 @@ static void realloc_lost_contents(const tt_node *old, void *q, size_t n, size_t 
     pthread_mutex_lock(&lock);
     inside = 1;
     char buf[512];
-    text t = {buf, 0, sizeof buf};
-    t_str(&t, "realloc(");
-    t_num(&t, old->lo, 1);
-    t_str(&t, ", ");
-    t_num(&t, n, 0);
-    t_str(&t, ") returned ");
-    t_num(&t, (uintptr_t)q, 1);
-    t_str(&t, " without the first ");
-    t_num(&t, kept, 0);
-    t_str(&t, " bytes of the block of ");
+    trec_text t = {buf, 0, sizeof buf};
+    trec_text_str(&t, "realloc(");
+    trec_text_num(&t, old->lo, 1);
+    trec_text_str(&t, ", ");
+    trec_text_num(&t, n, 0);
+    trec_text_str(&t, ") returned ");
+    trec_text_num(&t, (uintptr_t)q, 1);
+    trec_text_str(&t, " without the first ");
+    trec_text_num(&t, kept, 0);
+    trec_text_str(&t, " bytes of the block of ");
     t_call(&t, old->fn, old->size, old->align);
     violation("realloc-copy", buf, F_REALLOC, n, (uintptr_t)q, caller);
     inside = 0;
@@ -896,12 +872,12 @@ EXPORT size_t malloc_usable_size(void *p) {
     tt_node *n = p ? tt_find(&blocks, (uintptr_t)p) : NULL;
     if (n && usable < n->size) {
         char buf[512];
-        text t = {buf, 0, sizeof buf};
-        t_str(&t, "malloc_usable_size(");
-        t_num(&t, n->lo, 1);
-        t_str(&t, ") returned ");
-        t_num(&t, usable, 0);
-        t_str(&t, ", less than the block's ");
+        trec_text t = {buf, 0, sizeof buf};
+        trec_text_str(&t, "malloc_usable_size(");
+        trec_text_num(&t, n->lo, 1);
+        trec_text_str(&t, ") returned ");
+        trec_text_num(&t, usable, 0);
+        trec_text_str(&t, ", less than the block's ");
         t_call(&t, n->fn, n->size, n->align);
         violation("usable-size", buf, F_USABLE_SIZE, n->size, n->lo, CALLER);
     }

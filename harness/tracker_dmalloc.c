@@ -29,11 +29,13 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "tracker_dmalloc.h"
+#include "tracker_record.h"
 #include "tracker_table.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -115,7 +117,7 @@ __attribute__((noreturn)) static void no_layer(const char *name) {
 #define FORWARD_TO(name) (NEXT(name) ? NEXT(name) : (no_layer("dmalloc_" #name), NEXT(name)))
 
 /* The tracker's counts, under the tracker's lock. */
-static struct {
+static struct counts {
     tt_table blocks; /* the live blocks the layer handed out, by payload address */
     unsigned long long nactive, active_size, ntotal, total_size, nfail, fail_size;
     uintptr_t lowest, highest; /* the lowest payload and the highest payload byte, when `bounded` */
@@ -275,29 +277,6 @@ EXPORT void *dmalloc_realloc(void *ptr, size_t sz, const char *file, long line) 
 }
 
 /* ---- the comparison ------------------------------------------------------------------------- */
-typedef struct {
-    char s[512];
-    size_t len;
-} line_text;
-
-static void put(line_text *t, const char *s) {
-    while (*s && t->len + 1 < sizeof t->s) t->s[t->len++] = *s++;
-    t->s[t->len] = 0;
-}
-
-static void put_num(line_text *t, unsigned long long v, int hex) {
-    char d[24], out[24];
-    int n = 0;
-    do {
-        d[n++] = "0123456789abcdef"[v % (hex ? 16 : 10)];
-        v /= hex ? 16 : 10;
-    } while (v);
-    for (int i = 0; i < n; i++) out[i] = d[n - 1 - i];
-    out[n] = 0;
-    if (hex) put(t, "0x");
-    put(t, out);
-}
-
 /* "dmalloc_get_statistics: nactive 3, the tracker counted 2 live blocks (dmalloc_malloc 5,
    dmalloc_free 3)": the layer's value, the tracker's, and the calls it counted. */
 static void mismatch(const char *function, unsigned field, const char *name,
@@ -305,50 +284,57 @@ static void mismatch(const char *function, unsigned field, const char *name,
                      unsigned long long tracker, const char *what, uintptr_t caller) {
     if (dm.reported & field) return;
     dm.reported |= field;
-    line_text t = {.len = 0};
-    put(&t, function);
-    put(&t, ": ");
-    put(&t, name);
-    put(&t, " ");
-    put_num(&t, layer, hex);
-    put(&t, counted);
-    put_num(&t, tracker, hex);
-    put(&t, what);
-    put(&t, " (");
+    char buf[512];
+    trec_text t = {buf, 0, sizeof buf};
+    trec_text_str(&t, function);
+    trec_text_str(&t, ": ");
+    trec_text_str(&t, name);
+    trec_text_str(&t, " ");
+    trec_text_num(&t, layer, hex);
+    trec_text_str(&t, counted);
+    trec_text_num(&t, tracker, hex);
+    trec_text_str(&t, what);
+    trec_text_str(&t, " (");
     const char *sep = "";
     for (int c = 0; c < D_COUNT; c++) {
         if (!dm.calls[c]) continue;
-        put(&t, sep);
-        put(&t, call_names[c]);
-        put(&t, " ");
-        put_num(&t, dm.calls[c], 0);
+        trec_text_str(&t, sep);
+        trec_text_str(&t, call_names[c]);
+        trec_text_str(&t, " ");
+        trec_text_num(&t, dm.calls[c], 0);
         sep = ", ";
     }
-    put(&t, ")");
-    tracker_violation("statistics", function, t.s, caller);
+    trec_text_str(&t, ")");
+    tracker_violation("statistics", function, buf, caller);
 }
+
+/* The fields that must equal the tracker's counts: where each is in the layer's statistics and
+   in the tracker's, and what the tracker's counts. */
+#define EQUAL(field, name, what)                                                                   \
+    { field, #name, what, offsetof(dmalloc_statistics, name), offsetof(struct counts, name) }
+static const struct {
+    unsigned field;
+    const char *name, *what;
+    size_t layer, dm;
+} equal[] = {
+    EQUAL(NACTIVE, nactive, " live blocks"),
+    EQUAL(ACTIVE_SIZE, active_size, " bytes in live blocks"),
+    EQUAL(NTOTAL, ntotal, " successful allocations"),
+    EQUAL(TOTAL_SIZE, total_size, " bytes allocated"),
+    EQUAL(NFAIL, nfail, " failed allocations"),
+    EQUAL(FAIL_SIZE, fail_size, " bytes asked by failed allocations"),
+};
 
 /* Compares the layer's statistics with the tracker's counts; the lock held. */
 static void compare(const char *fn, const dmalloc_statistics *s, uintptr_t caller) {
     unsigned check = ~dm.open;
-    const char *counted = ", the tracker counted ";
-    if (check & NACTIVE && s->nactive != dm.nactive)
-        mismatch(fn, NACTIVE, "nactive", s->nactive, 0, counted, dm.nactive, " live blocks",
-                 caller);
-    if (check & ACTIVE_SIZE && s->active_size != dm.active_size)
-        mismatch(fn, ACTIVE_SIZE, "active_size", s->active_size, 0, counted, dm.active_size,
-                 " bytes in live blocks", caller);
-    if (check & NTOTAL && s->ntotal != dm.ntotal)
-        mismatch(fn, NTOTAL, "ntotal", s->ntotal, 0, counted, dm.ntotal, " successful allocations",
-                 caller);
-    if (check & TOTAL_SIZE && s->total_size != dm.total_size)
-        mismatch(fn, TOTAL_SIZE, "total_size", s->total_size, 0, counted, dm.total_size,
-                 " bytes allocated", caller);
-    if (check & NFAIL && s->nfail != dm.nfail)
-        mismatch(fn, NFAIL, "nfail", s->nfail, 0, counted, dm.nfail, " failed allocations", caller);
-    if (check & FAIL_SIZE && s->fail_size != dm.fail_size)
-        mismatch(fn, FAIL_SIZE, "fail_size", s->fail_size, 0, counted, dm.fail_size,
-                 " bytes asked by failed allocations", caller);
+    for (size_t i = 0; i < sizeof equal / sizeof *equal; i++) {
+        unsigned long long layer = *(const unsigned long long *)((const char *)s + equal[i].layer);
+        unsigned long long tracker = *(const unsigned long long *)((const char *)&dm + equal[i].dm);
+        if (check & equal[i].field && layer != tracker)
+            mismatch(fn, equal[i].field, equal[i].name, layer, 0, ", the tracker counted ", tracker,
+                     equal[i].what, caller);
+    }
     if (!dm.bounded) return;
     if (check & HEAP_MIN && s->heap_min > dm.lowest)
         mismatch(fn, HEAP_MIN, "heap_min", s->heap_min, 1,

@@ -150,3 +150,15 @@ size_t trec_finish(trec_record *r) {
     r->depth = 0;
     return r->len;
 }
+
+void trec_text_str(trec_text *t, const char *s) {
+    while (*s && t->len + 1 < t->cap) t->s[t->len++] = *s++;
+    t->s[t->len] = 0;
+}
+
+void trec_text_num(trec_text *t, uint64_t v, int hex) {
+    char out[24];
+    out[digits(v, hex ? 16 : 10, out)] = 0;
+    if (hex) trec_text_str(t, "0x");
+    trec_text_str(t, out);
+}

@@ -37,4 +37,15 @@ void trec_end(trec_record *r);
    newline; returns the line's length. */
 size_t trec_finish(trec_record *r);
 
+/* A message built in a caller's buffer (snprintf may allocate), always NUL-terminated, cut at
+   cap - 1 characters. */
+typedef struct trec_text {
+    char *s;
+    size_t len, cap;
+} trec_text;
+
+void trec_text_str(trec_text *t, const char *s);
+/* A number in decimal, or in hexadecimal after "0x". */
+void trec_text_num(trec_text *t, uint64_t v, int hex);
+
 #endif
