@@ -10,14 +10,12 @@ callgrind's counts) goes to the work dir the caller gives, writable by the test 
 its own path. Its JSON lines come back in the runner's captured output.
 """
 
-import json
-import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from grader import performance
+from grader.runner import execute, runner_options
 from grader import verdict as V
 
 TRACES = "/heaplab/traces"  # where the traces are in the box
@@ -46,29 +44,21 @@ class BoxedDriver:
         limit = self.limit(timeout)
         with tempfile.TemporaryDirectory(prefix="heaplab-perf-") as scratch:
             out = Path(scratch) / "driver.json"
-            argv = [str(self.runner), "--name", f"perf-{Path(driver).name}", "--timeout", f"{limit:g}",
-                    "--out", str(out), "--unsetenv", "LD_PRELOAD", "--unsetenv", "PYTEST_CURRENT_TEST"]
+            argv = runner_options(self.runner, f"perf-{Path(driver).name}", limit, out, self.user, self.box)
             if workdir:
                 Path(workdir).mkdir(parents=True, exist_ok=True)
                 Path(workdir).chmod(0o777)  # the test user writes there; the folder above is the grader's alone
                 argv += ["--workdir", str(Path(workdir).resolve())]
             if wrapper:
                 argv += ["--memory", "0"]  # valgrind reserves more address space than the limit allows
-            if self.user and os.geteuid() == 0:
-                argv += ["--user", self.user]
             inside = [f"{TRACES}/{Path(t).name}" for t in traces]
-            argv += self.box.arguments
             for path, trace in zip(inside, traces):
                 argv += ["--bind", f"{path}={Path(trace).resolve()}"]
             program = [str(Path(driver).resolve())]
             if wrapper:
                 argv += ["--bind", f"{DRIVER}={program[0]}"]
                 program = [*wrapper, DRIVER]
-            argv += ["--", *program, *options, *inside]
-            done = subprocess.run(argv, capture_output=True, text=True, check=False)
-            if done.returncode != 0 or not out.exists():
-                raise RuntimeError(f"the runner failed (exit {done.returncode}): {done.stderr.strip()}")
-            result = json.loads(out.read_text())
+            result = execute([*argv, "--", *program, *options, *inside], out)
         self.isolation = result["isolation"], result["isolation_error"]
         caught = V.caught(result, self.box.canary)
         if caught:

@@ -20,6 +20,7 @@ import pytest
 
 from grader import performance
 from grader import perf_box
+from grader import perf_report
 from grader import report
 from grader import rubric as R
 from grader import trace_gen
@@ -142,21 +143,12 @@ class Category:
         return {r.trace.removesuffix(".rep"): r for r in rows}
 
     def _report(self, rows, series):
-        """report.html and the plots in the results' performance/ folder, when matplotlib is there."""
-        if not rows:
-            return
-        from grader import perf_report
-
-        try:
-            perf_report.write(rows, series, self.grading.results / "performance", index_line(rows, self.weights),
+        """report.html and the plots in the results' performance/ folder, when matplotlib is there
+        (the report's line says when it is not: grader/plugin.py)."""
+        if rows and perf_report.available():
+            perf_report.write(rows, series, self.grading.results / "performance",
+                              performance.index_line(rows, self.weights),
                               "instruction counts" if self.deterministic else "best times")
-        except ImportError:
-            pass
-
-
-def index_line(rows, weights):
-    u, t, p = performance.perf_index(rows, weights)
-    return f"Perf index = {u:.0f} (util) + {t:.0f} (thru) = {p:.0f}/100"
 
 
 def judged(row):

@@ -28,6 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import perf_report
+
 
 @dataclass
 class Weights:
@@ -347,6 +349,12 @@ def perf_index(rows, weights=None):
     return u, t, u + t
 
 
+def index_line(rows, weights=None):
+    """malloc lab's summary line: `Perf index = U (util) + T (thru) = P/100`."""
+    u, t, p = perf_index(rows, weights)
+    return f"Perf index = {u:.0f} (util) + {t:.0f} (thru) = {p:.0f}/100"
+
+
 def table(rows, weights=None):
     """The per-trace table and the Perf index line, as printed."""
     lines = [f"{'trace':<24} {'ops':>8} {'util':>6} {'libc':>6} {'thru':>6} {'points':>12}"]
@@ -359,8 +367,7 @@ def table(rows, weights=None):
             lines.append(
                 f"{r.trace:<24} {r.ops:>8} {r.util:>6.2f} {libc:>6} {r.ratio:>6.2f} {r.points:>5.2f}/{r.max_points:<6.3g}"
             )
-    u, t, p = perf_index(rows, weights)
-    lines.append(f"Perf index = {u:.0f} (util) + {t:.0f} (thru) = {p:.0f}/100")
+    lines.append(index_line(rows, weights))
     return "\n".join(lines)
 
 
@@ -387,14 +394,10 @@ def main(argv=None):
     mode = "instruction counts" if args.deterministic else "best times"
     print(table(rows, weights))
     print(f"({mode}, {time.monotonic() - start:.1f} s)")
-    if args.report:
-        from grader import perf_report
-
-        try:
-            index = table(rows, weights).splitlines()[-1]
-            print(f"report: {perf_report.write(rows, series, args.report, index, mode)}")
-        except ImportError:
-            print("report: not written: its plots need python3-matplotlib (make deps installs it)")
+    if args.report and perf_report.available():
+        print(f"report: {perf_report.write(rows, series, args.report, index_line(rows, weights), mode)}")
+    elif args.report:
+        print("report: not written: its plots need python3-matplotlib (make deps installs it)")
     if args.json:
         Path(args.json).write_text(json.dumps([r.__dict__ for r in rows], indent=1) + "\n")
 

@@ -242,10 +242,7 @@ def _performance(where, table):
     a list of names, each of a trace file without its .rep."""
     table = _table(where, "performance", table)
     _known(where, "performance.", table, PERFORMANCE_KEYS)
-    settings = Performance()
-    if "points" in table and not _number(where, "performance.points", table["points"], low=0):
-        raise RubricError(where, "performance.points", "expected a positive number, got 0")
-    settings.points = table.get("points", settings.points)
+    settings = Performance(**_settings(where, "performance", {k: table[k] for k in SETTINGS if k in table}))
     given = {k: _number(where, f"performance.{k}", table[k], low=0, high=1) for k in WEIGHTS if k in table}
     if len(given) == 1:
         (key, value), = given.items()
@@ -268,9 +265,4 @@ def _performance(where, table):
         if not (isinstance(names, list) and names and all(isinstance(n, str) and n and "/" not in n for n in names)):
             raise RubricError(where, "performance.traces", f"expected a list of trace names (no .rep), got {names!r}")
         settings.traces = tuple(n.removesuffix(".rep") for n in names)
-    if "visibility" in table:
-        if table["visibility"] not in VISIBILITIES:
-            raise RubricError(where, "performance.visibility",
-                              f"expected one of {', '.join(VISIBILITIES)}, got {table['visibility']!r}")
-        settings.visibility = table["visibility"]
     return settings

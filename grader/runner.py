@@ -30,6 +30,33 @@ def command(test, mode, slot, align=alignment.DEFAULT, tracked=False):
     return prefix + shlex.join([str(program), *test.args])
 
 
+def runner_options(runner, name, timeout, out, user=None, box=None):
+    """The runner's options every program the grader runs takes (a test, the trace driver): its
+    name, limit and result file, an environment without LD_PRELOAD nor pytest's name for the
+    running test (a program must not learn it), its own user when the grader is root, the box."""
+    Path(out).unlink(missing_ok=True)
+    argv = [str(runner), "--name", name, "--timeout", f"{timeout:g}", "--out", str(out),
+            "--unsetenv", "LD_PRELOAD", "--unsetenv", "PYTEST_CURRENT_TEST"]
+    if user and os.geteuid() == 0:
+        argv += ["--user", user]
+    return argv + (box.arguments if box else [])
+
+
+def execute(argv, out):
+    """Runs the runner's command line; the result it wrote to `out` (docs/results.md)."""
+    with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            _, errors = proc.communicate()
+        except BaseException:
+            # Interrupted (Ctrl-C): let the runner kill the test's process group, then go on.
+            proc.terminate()
+            proc.wait()
+            raise
+    if proc.returncode != 0 or not Path(out).exists():
+        raise RuntimeError(f"the runner failed (exit {proc.returncode}): {errors.strip()}")
+    return json.loads(Path(out).read_text())
+
+
 def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAULT, box=None, timeout=None,
         tracked=False):
     """Run the test in `mode`, in `box` (a grader.box.Box) when given, within `timeout` seconds
@@ -38,12 +65,8 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
     (grader/tracker.py); a static build is tracked when it was linked with it."""
     program = slot.program(test, mode).resolve()
     out = Path(results_dir) / f"{test.name}.{mode}.json"
-    out.unlink(missing_ok=True)
-    argv = [
-        str(runner), "--name", test.name, "--timeout", f"{timeout or test.timeout:g}", "--out", str(out),
-        # pytest names the running test in PYTEST_CURRENT_TEST: a test program must not learn it.
-        "--unsetenv", "LD_PRELOAD", "--unsetenv", "PYTEST_CURRENT_TEST", "--env", f"HEAPLAB_ALIGN={align}",
-    ]
+    argv = [*runner_options(runner, test.name, timeout or test.timeout, out, user, box),
+            "--env", f"HEAPLAB_ALIGN={align}"]
     # HEAPLAB_SLOT tells the test runtime where malloc must come from (test_runtime.c).
     shown = {PROGRAM: program}
     records = T.records_file(results_dir, test, mode) if tracked else None
@@ -64,22 +87,7 @@ def run(test, mode, slot, results_dir, runner, user=None, align=alignment.DEFAUL
     else:
         argv += ["--env", "HEAPLAB_SLOT=static"]
     shown.update(files)
-    if user and os.geteuid() == 0:
-        argv += ["--user", user]
-    if box:
-        argv += box.arguments
-    argv += ["--", str(program), *test.args]
-    with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
-        try:
-            _, errors = proc.communicate()
-        except BaseException:
-            # Interrupted (Ctrl-C): let the runner kill the test's process group, then go on.
-            proc.terminate()
-            proc.wait()
-            raise
-    if proc.returncode != 0 or not out.exists():
-        raise RuntimeError(f"the runner failed (exit {proc.returncode}): {errors.strip()}")
-    result = json.loads(out.read_text())
+    result = execute([*argv, "--", str(program), *test.args], out)
     if records:
         result["tracker"] = T.read(records, shown)
     return seen_outside(result, shown) if result["isolation"] != "none" else result
