@@ -2,12 +2,29 @@
 
 import json
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ZOO = ROOT / "grader" / "tests" / "zoo"
 CHEATS = ROOT / "grader" / "tests" / "cheats"
+DMALLOC_ONLY = "grader/tests/dmalloc_only/dmalloc.cc"  # a debugging layer alone, as make's ALLOC= names it
+
+# Tests for a course folder of a self-test's own: one of malloc, one of the debugging layer.
+MALLOC_OK = '#include <stdlib.h>\nint main(void) { char *p = malloc(10); free(p); puts("ok"); return 0; }\n//! ok\n'
+LAYER_OK = ('#include <stdlib.h>\n#include "dmalloc.h"\n'
+            'int main(void) { void *p = dmalloc_malloc(10, "t.c", 1); dmalloc_free(p, "t.c", 2); puts("ok"); }\n//! ok\n')
+
+
+def scratch_dir():
+    """A fresh directory inside the build tree. Not pytest's tmp_path: that is private to its
+    owner, and test programs run as users of their own when the grader runs as root."""
+    parent = ROOT / "build" / "selftest"
+    parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=parent))
+    path.chmod(0o755)
+    return path
 
 
 @dataclass

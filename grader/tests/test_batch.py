@@ -13,11 +13,8 @@ from contextlib import suppress
 from pathlib import Path
 
 from grader.batch import directory_name
-from grader.tests.make_test import ROOT, ZOO, write_testcase
+from grader.tests.make_test import LAYER_OK, MALLOC_OK, ROOT, ZOO, write_testcase
 
-PASSING = '#include <stdlib.h>\nint main(void) { char *p = malloc(10); free(p); puts("ok"); return 0; }\n//! ok\n'
-LAYERED = ('#include <stdlib.h>\n#include "dmalloc.h"\n'
-           'int main(void) { void *p = dmalloc_malloc(10, "t.c", 1); dmalloc_free(p, "t.c", 2); puts("ok"); }\n//! ok\n')
 HANGS_ON = 12345  # the size whose malloc never returns in the hanging submission
 HANGING = f'#include <stdlib.h>\nint main(void) {{ free(malloc({HANGS_ON})); puts("ok"); return 0; }}\n//! ok\n'
 
@@ -25,8 +22,8 @@ HANGING = f'#include <stdlib.h>\nint main(void) {{ free(malloc({HANGS_ON})); put
 def course(scratch):
     """Three tests: a plain one, one of the debugging layer, one that a hanging malloc loses."""
     cases = scratch / "testcases"
-    write_testcase(cases, "001-plain.c", PASSING)
-    write_testcase(cases, "002-layer.c", LAYERED, needs="dmalloc", category="statistics")
+    write_testcase(cases, "001-plain.c", MALLOC_OK)
+    write_testcase(cases, "002-layer.c", LAYER_OK, needs="dmalloc", category="statistics")
     write_testcase(cases, "003-size.c", HANGING, timeout=1)
     return cases
 

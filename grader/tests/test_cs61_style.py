@@ -9,10 +9,9 @@ debugging layer alone, in C++, on base_malloc, with no malloc and no dmalloc_rea
 import pytest
 
 from grader import testcase as tc
-from grader.tests.make_test import ROOT, grade
+from grader.tests.make_test import DMALLOC_ONLY, ROOT, grade
 
 CS61_STYLE = ROOT / "grader" / "tests" / "cs61_style"
-DMALLOC_ONLY = "grader/tests/dmalloc_only/dmalloc.cc"
 
 
 def test_handout_names_number_the_tests_and_the_folder_gives_defaults(tmp_path):

@@ -6,18 +6,13 @@ test and two small traces keeps each run short."""
 import json
 import re
 import shutil
-import tempfile
 
 import pytest
 
 from grader import performance, trace_gen
-from grader.tests.make_test import ROOT, ZOO, grade, write_testcase
+from grader.tests.make_test import DMALLOC_ONLY, LAYER_OK, MALLOC_OK, ROOT, ZOO, grade, scratch_dir, write_testcase
 
 PERF_ZOO = ROOT / "grader" / "tests" / "perf_zoo"
-DMALLOC_ONLY = ROOT / "grader" / "tests" / "dmalloc_only" / "dmalloc.cc"
-PASSING = '#include <stdlib.h>\nint main(void) { char *p = malloc(10); free(p); puts("ok"); return 0; }\n//! ok\n'
-LAYERED = ('#include <stdlib.h>\n#include "dmalloc.h"\n'
-           'int main(void) { void *p = dmalloc_malloc(10, "t.c", 1); dmalloc_free(p, "t.c", 2); puts("ok"); }\n//! ok\n')
 TRACES = ("random-small-bal", "small-huge-bal")
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -30,7 +25,7 @@ def course(directory, traces=TRACES):
     """One passing test and, in traces/, small generated traces: the folder's own traces are its
     performance category."""
     cases = directory / "testcases"
-    write_testcase(cases, "001-plain.c", PASSING)
+    write_testcase(cases, "001-plain.c", MALLOC_OK)
     trace_gen.generate(cases / "traces", seed=3, scale=0.05, names=list(traces))
     return cases
 
@@ -52,18 +47,10 @@ def table(stdout):
     return rows
 
 
-def new_dir():
-    parent = ROOT / "build" / "selftest"
-    parent.mkdir(parents=True, exist_ok=True)
-    path = tempfile.mkdtemp(dir=parent)
-    (parent / path).chmod(0o755)
-    return parent / path
-
-
 @pytest.fixture(scope="module")
 def reference():
     """The reference graded on the course, with every format."""
-    top = new_dir()
+    top = scratch_dir()
     cases = course(top)
     graded = grade(slot=top / "slot", testcases=cases, formats="autolab,prairielearn", performance=True)
     yield top, graded
@@ -199,7 +186,7 @@ def test_a_trace_the_rubric_names_that_does_not_exist_stops_the_run(scratch):
 
 def test_a_debugging_layer_alone_has_no_performance_category(scratch):
     cases = course(scratch)
-    write_testcase(cases, "002-layer.c", LAYERED, needs="dmalloc", category="statistics")
+    write_testcase(cases, "002-layer.c", LAYER_OK, needs="dmalloc", category="statistics")
     graded = grade(DMALLOC_ONLY, slot=scratch / "slot", testcases=cases, performance=True)
     assert [t["name"] for t in graded.results["tests"]] == ["002-layer"], graded.stdout[-2000:]
     assert "performance:" not in graded.stdout

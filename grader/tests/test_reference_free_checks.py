@@ -7,12 +7,10 @@ messages: the suite does not ask them of students' allocators."""
 import re
 import signal
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
-from grader.tests.make_test import ROOT
+from grader.tests.make_test import ROOT, scratch_dir
 
 FIXTURE = ROOT / "grader" / "tests" / "fixtures" / "bad_frees.c"
 NOT_IN_USE = "block not in use (double free or invalid pointer)"
@@ -21,9 +19,7 @@ NOT_IN_USE = "block not in use (double free or invalid pointer)"
 @pytest.fixture(scope="module")
 def program():
     """fixtures/bad_frees.c linked with alloc/alloc.c, built as `make test` builds the slot."""
-    parent = ROOT / "build" / "selftest"
-    parent.mkdir(parents=True, exist_ok=True)
-    out = Path(tempfile.mkdtemp(dir=parent))
+    out = scratch_dir()
     no_builtin = ["-fno-builtin-malloc", "-fno-builtin-calloc", "-fno-builtin-realloc", "-fno-builtin-free"]
     subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", "-Ialloc", *no_builtin, "-c", "-o",
                     str(out / "alloc.o"), "alloc/alloc.c"], cwd=ROOT, check=True)

@@ -4,12 +4,10 @@ realloc (seen in /proc/self/maps and in malloc_stats), and a SMALL_MAX the size 
 serve stops the build with a message that says so."""
 
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
-from grader.tests.make_test import ROOT
+from grader.tests.make_test import ROOT, scratch_dir
 
 FIXTURE = ROOT / "grader" / "tests" / "fixtures" / "where_blocks_live.c"
 NO_BUILTIN = ["-fno-builtin-malloc", "-fno-builtin-calloc", "-fno-builtin-realloc", "-fno-builtin-free"]
@@ -18,9 +16,7 @@ NO_BUILTIN = ["-fno-builtin-malloc", "-fno-builtin-calloc", "-fno-builtin-reallo
 @pytest.fixture(scope="module")
 def program():
     """fixtures/where_blocks_live.c linked with alloc/alloc.c."""
-    parent = ROOT / "build" / "selftest"
-    parent.mkdir(parents=True, exist_ok=True)
-    out = Path(tempfile.mkdtemp(dir=parent))
+    out = scratch_dir()
     subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", "-Ialloc", *NO_BUILTIN, "-c", "-o",
                     str(out / "alloc.o"), "alloc/alloc.c"], cwd=ROOT, check=True)
     subprocess.run(["gcc", "-O1", "-g", *NO_BUILTIN, "-o", str(out / "where"), str(FIXTURE), str(out / "alloc.o"),

@@ -6,10 +6,9 @@ import pytest
 
 from grader import rubric as R
 from grader import testcase as tc
-from grader.tests.make_test import ROOT, grade
+from grader.tests.make_test import DMALLOC_ONLY, ROOT, grade
 
 SUITE = {t.number: t for t in map(tc.parse, tc.test_files(ROOT / "testcases"))}
-DMALLOC_ONLY = ROOT / "grader" / "tests" / "dmalloc_only" / "dmalloc.cc"
 # The reference allocator without its heap reports, and without the reference layer beside it:
 # a correct submission of the malloc assignment.
 MALLOC_ONLY = f"""#define malloc_stats hidden_malloc_stats

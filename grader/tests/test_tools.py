@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.tests.make_test import CHEATS, ROOT
+from grader.tests.make_test import CHEATS, ROOT, scratch_dir
 
 BIN = ROOT / "build" / "bin"
 TRACKER = ROOT / "build" / "harness" / "tracker.so"
@@ -37,9 +37,7 @@ def built():
     the zoo's allocators in a directory of this module's own."""
     subprocess.run(["make", "-s", "--no-print-directory", "tools", "slot"], cwd=ROOT, check=True,
                    capture_output=True)
-    parent = ROOT / "build" / "selftest"
-    parent.mkdir(parents=True, exist_ok=True)
-    out = Path(tempfile.mkdtemp(dir=parent))
+    out = scratch_dir()
     for src in PROGS.glob("*.c"):
         subprocess.run(["gcc", "-std=gnu11", "-O0", "-g", "-pthread", *NO_BUILTIN, "-o", out / src.stem, src, "-ldl"],
                        check=True)

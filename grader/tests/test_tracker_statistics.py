@@ -6,11 +6,10 @@ and correct layers lose nothing where the contract leaves a field open."""
 import json
 import subprocess
 
-from grader.tests.make_test import ROOT, grade, write_testcase
+from grader.tests.make_test import DMALLOC_ONLY, ROOT, grade, write_testcase
 
 PROGS = ROOT / "grader" / "tests" / "tracker_progs"
 TRACKER = ROOT / "build" / "harness" / "tracker.so"
-DMALLOC_ONLY = "grader/tests/dmalloc_only/dmalloc.cc"
 ROUNDED = "grader/tests/zoo/dm_calloc_active_rounded.c"
 
 
