@@ -228,11 +228,12 @@ SLOT_RENAMED := malloc free calloc realloc posix_memalign aligned_alloc memalign
 SLOT_SYSCALLS := sbrk brk mmap mmap64 munmap mremap
 DMALLOC_RENAMED := dmalloc_malloc dmalloc_free dmalloc_calloc dmalloc_realloc dmalloc_get_statistics \
                    dmalloc_print_statistics
+RENAMING = @for f in $(1); do echo "$$f __heaplab_slot_$$f"; done >$@
 $(SLOT)/renamed.syms: | $(SLOT)/tests
-	@for f in $(SLOT_RENAMED) $(SLOT_SYSCALLS); do echo "$$f __heaplab_slot_$$f"; done >$@
+	$(call RENAMING,$(SLOT_RENAMED) $(SLOT_SYSCALLS))
 
 $(SLOT)/dmalloc-renamed.syms: | $(SLOT)/tests
-	@for f in $(DMALLOC_RENAMED); do echo "$$f __heaplab_slot_$$f"; done >$@
+	$(call RENAMING,$(DMALLOC_RENAMED))
 
 DEFINES_ANY = nm -g --defined-only $$o | grep -qE ' ($(subst $(space),|,$(strip $(1))))$$'
 $(SLOT)/liballoc.tracked.a: $(SLOT)/liballoc.a $(SLOT)/renamed.syms $(SLOT)/dmalloc-renamed.syms

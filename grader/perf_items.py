@@ -205,12 +205,10 @@ class TraceItem(pytest.Item):
         self.add_marker(pytest.mark.xdist_group(GROUP))
 
     def runtest(self):
-        from grader.plugin import PROPERTY
-
         category = self.category
         row = {"number": f"P{self.index}", "name": self.name, "category": GROUP, "points": 0, "time": None,
                "max_points": category.points_each, "visibility": category.settings.visibility}
-        self.user_properties.append((PROPERTY, row))
+        self.user_properties.append((report.PROPERTY, row))
         started = time.monotonic()
         measured = category.measured()
         row["time"] = time.monotonic() - started

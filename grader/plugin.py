@@ -24,6 +24,7 @@ from grader import formats
 from grader import perf_items
 from grader import perf_report
 from grader import report
+from grader.report import PROPERTY
 from grader import rubric as R
 from grader import runner
 from grader.broken_start import BrokenStart
@@ -32,7 +33,6 @@ from grader import verdict as V
 from grader.box import Box
 from grader.slot import FUNCTIONS, Slot, families
 
-PROPERTY = "heaplab"  # the key of the row each item leaves in its report's user_properties
 # What a run writes in its results directory, and clears at its start: a file left by an earlier
 # run must never pass for this one's.
 RESULT_FILES = re.compile(

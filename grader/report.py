@@ -5,6 +5,9 @@ import re
 
 from grader import verdict as V
 
+# The key of the row each pytest item (a test, a trace) leaves in its report's user_properties:
+# the report is made of these rows.
+PROPERTY = "heaplab"
 COLUMN = 48  # the widest the expected column gets; the actual column, last, is never cut
 CONTEXT = 12  # lines shown before and after the first difference
 LONGEST = 2000  # an output line beyond this (a flood on one line) is cut, saying by how much

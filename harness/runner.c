@@ -1000,20 +1000,25 @@ static const char *unboxed_path(const struct child_plan *p, const char *path, si
 }
 
 static char *unboxed_value(const struct child_plan *p, char *edit) {
-    char *value = strchr(edit, '='), *out = xasprintf("%.*s", (int)(value - edit + 1), edit);
-    for (const char *at = value + 1;; at++) {
+    char *out;
+    size_t size;
+    FILE *f = open_memstream(&out, &size);
+    if (f == NULL) die("open_memstream");
+    const char *at = strchr(edit, '=') + 1;
+    fwrite(edit, 1, (size_t)(at - edit), f);
+    for (;; at++) {
         size_t len = strcspn(at, ":");
         const char *source = unboxed_path(p, at, len);
-        char *longer =
-            source ? xasprintf("%s%s", out, source) : xasprintf("%s%.*s", out, (int)len, at);
-        free(out);
-        out = longer;
+        if (source != NULL)
+            fputs(source, f);
+        else
+            fwrite(at, 1, len, f);
         at += len;
-        if (*at == '\0') return out;
-        longer = xasprintf("%s:", out);
-        free(out);
-        out = longer;
+        if (*at == '\0') break;
+        fputc(':', f);
     }
+    if (fclose(f) != 0) die("open_memstream");
+    return out;
 }
 
 static void edit_environment(const struct child_plan *p, bool boxed) {
