@@ -1463,7 +1463,13 @@ static void heap_collect(theap_t *h) {
 
 /* The pages of the next span of class c: for the first, the fewest (a power of two) that
  * hold FIRST_BLOCKS blocks, doubled for every two spans of the class the heap holds, up to the whole
- * region. */
+ * region. Short spans cost speed in a way no simulator shows: mimalloc-bench's glibc-thread (one
+ * thread, blocks of 4 bytes to 32 KiB, most of them small) ran half as many iterations with
+ * spans of one or two pages as with spans of four or more (65 and 130 million in 2 s; glibc 95),
+ * at the same instructions per iteration under callgrind and the same cache misses and branch
+ * mispredictions under cachegrind; moving the blocks or the descriptors within their pages did
+ * not change it. Spans of four pages or more cost espresso 1.4x glibc's peak RSS, this policy
+ * 1.2x. */
 #ifndef SPAN_GROWTH
 #define SPAN_GROWTH 2
 #endif
