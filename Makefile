@@ -383,7 +383,7 @@ $(BUILD)/bench/workloads: harness/bench/workloads.c
 
 # ---- the public benchmarks ---------------------------------------------------------------------
 # mimalloc-bench's programs, built outside the repository (README.md, Benchmarks), under the same
-# allocators: MB names the build directory. Outside `make check`: it takes about 25 minutes.
+# allocators: MB names the build directory. Outside `make check`: it takes about 15 minutes.
 .PHONY: bench-public
 bench-public: DEBIAN_PACKAGES := $(TEST_PACKAGES) $(BENCH_PACKAGES) time
 bench-public: deps-check alloc-exists
