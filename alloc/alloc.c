@@ -45,7 +45,8 @@
  *                        a current span and a list of spans with free blocks. Spans are runs
  *                        of 4 KiB pages in 32 KiB regions (32 KiB-aligned blocks carved from
  *                        the medium heap, owned by one thread heap); a class's first span is a
- *                        page, and each two more it holds double the next one, up to the
+ *                        page (four for blocks of up to 64 bytes, which a program takes by
+ *                        the thousand), and each two more it holds double the next one, up to the
  *                        region (or half that, where only such a run is free in the regions
  *                        it holds), so that a program using a few blocks of many sizes holds a
  *                        few pages each. malloc pops the current span's free list (refilled
@@ -141,6 +142,8 @@
  *   EMPTY_CACHE                                   4         empty regions a thread heap keeps
  *   FIRST_BLOCKS                                  2         blocks a class's first span holds
  *                                                           at least
+ *   TINY_MAX, TINY_PAGES                          64, 4     classes of up to TINY_MAX bytes
+ *                                                           start with spans of TINY_PAGES
  *   LARGE_CACHE_SHARE                             1         freed mappings kept: up to the
  *                                                           live large bytes over this
  *   REALLOC_MAP_MIN                               64 KiB    realloc growing past this maps
@@ -1135,17 +1138,17 @@ static inline unsigned class_of(size_t n) {
  *      +--------+------+---------+--------+------+---------+--------+------+-------------+-----+
  *      <- page 0: a span ---------><- page 1: a span ---------><- pages 2-3: a span ---------->
  *
- * A class's first span is small (a page), so that a program using a few blocks of many sizes
- * holds a few pages each; each further span of the class a heap holds is larger, up to the
- * whole region, so that a busy class takes its slow path rarely; but a run half as long free in a
- * region the heap holds is taken before a new region (whose pages the medium heap, fragmented,
- * may only give by growing, while the free run stays resident unused). Regions are small too
- * because the heap holds them whole, used pages or not. Over make perf's traces the mean
- * utilization was 0.74 with 64 KiB regions (descriptors in a region header), 0.82 with 16 KiB
- * ones and 0.79 with 32 KiB ones, 32 KiB sbrk steps and first spans of two blocks (glibc:
- * 0.78); but a span holds its blocks and a descriptor and a tail too short for a block, so
- * 16 KiB spans of 1-2 KiB blocks cost 11% of peak RSS over glibc's on make bench's frag, 32 KiB
- * ones 9.5%.
+ * A class's first span is small (a page; four for the tiniest blocks, see span_pages_first), so
+ * that a program using a few blocks of many sizes holds a few pages each; each further span of
+ * the class a heap holds is larger, up to the whole region, so that a busy class takes its slow
+ * path rarely; but a run half as long free in a region the heap holds is taken before a new
+ * region (whose pages the medium heap, fragmented, may only give by growing, while the free run
+ * stays resident unused). Regions are small too because the heap holds them whole, used pages
+ * or not. Over make perf's traces the mean utilization was 0.74 with 64 KiB regions
+ * (descriptors in a region header), 0.82 with 16 KiB ones and 0.79 with 32 KiB ones, 32 KiB
+ * sbrk steps and first spans of two blocks (glibc: 0.78); but a span holds its blocks and a
+ * descriptor and a tail too short for a block, so 16 KiB spans of 1-2 KiB blocks cost 11% of
+ * peak RSS over glibc's on make bench's frag, 32 KiB ones 9.5%.
  *
  * Invariants of a region r: bit i of r->free_pages is set exactly when page i belongs to no
  * span, and then r->first[i] == NO_SPAN; a page i in a span belongs to the span starting at
@@ -1462,21 +1465,31 @@ static void heap_collect(theap_t *h) {
 }
 
 /* The pages of the next span of class c: for the first, the fewest (a power of two) that
- * hold FIRST_BLOCKS blocks, doubled for every two spans of the class the heap holds, up to the whole
- * region. Short spans cost speed in a way no simulator shows: mimalloc-bench's glibc-thread (one
- * thread, blocks of 4 bytes to 32 KiB, most of them small) ran half as many iterations with
- * spans of one or two pages as with spans of four or more (65 and 130 million in 2 s; glibc 95),
- * at the same instructions per iteration under callgrind and the same cache misses and branch
- * mispredictions under cachegrind; moving the blocks or the descriptors within their pages did
- * not change it. Spans of four pages or more cost espresso 1.4x glibc's peak RSS, this policy
- * 1.2x. */
+ * hold FIRST_BLOCKS blocks, but TINY_PAGES for blocks of up to TINY_MAX bytes; doubled for
+ * every two spans of the class the heap holds, up to the whole region. Short spans of the
+ * smallest classes cost speed in a way no simulator shows: mimalloc-bench's glibc-thread (one
+ * thread, blocks of 4 bytes to 32 KiB, most of them a few bytes) ran 63 million iterations in
+ * 2 s with every class's first span a page, 120 with those of up to 64 bytes four pages (glibc
+ * 95), at the same instructions per iteration under callgrind and the same cache misses and
+ * branch mispredictions under cachegrind; moving the blocks or the descriptors within their
+ * pages did not change it. Four pages for every class cost espresso 1.4x glibc's peak RSS;
+ * for these classes alone, nothing measurable. */
 #ifndef SPAN_GROWTH
 #define SPAN_GROWTH 2
 #endif
 #ifndef FIRST_BLOCKS
 #define FIRST_BLOCKS 2
 #endif
+#ifndef TINY_MAX
+#define TINY_MAX 64
+#endif
+#ifndef TINY_PAGES
+#define TINY_PAGES 4
+#endif
+_Static_assert(TINY_PAGES <= REGION_PAGES && (TINY_PAGES & (TINY_PAGES - 1)) == 0,
+               "spans are a power of two pages, at most a region");
 static unsigned span_pages_first(unsigned c) {
+    if (class_size[c] <= TINY_MAX) return TINY_PAGES;
     unsigned k = 1;
     while (((size_t)k << PAGE_SHIFT) < FIRST_BLOCKS * (size_t)class_size[c]) k *= 2;
     return k;
