@@ -1,6 +1,7 @@
 """Grading an allocator the way a user does, with `make test`, for the grader's own tests."""
 
 import json
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -15,6 +16,15 @@ DMALLOC_ONLY = "grader/tests/dmalloc_only/dmalloc.cc"  # a debugging layer alone
 MALLOC_OK = '#include <stdlib.h>\nint main(void) { char *p = malloc(10); free(p); puts("ok"); return 0; }\n//! ok\n'
 LAYER_OK = ('#include <stdlib.h>\n#include "dmalloc.h"\n'
             'int main(void) { void *p = dmalloc_malloc(10, "t.c", 1); dmalloc_free(p, "t.c", 2); puts("ok"); }\n//! ok\n')
+
+
+def interruptible():
+    """For Popen's preexec_fn: a child the test will interrupt takes SIGINT as a keyboard's.
+
+    A shell that starts `make check` in the background without job control hands it SIGINT
+    ignored, and Python then leaves it ignored: the interrupt would never arrive.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def scratch_dir():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.tests.make_test import ROOT, ZOO, grade, write_testcase
+from grader.tests.make_test import ROOT, ZOO, grade, interruptible, write_testcase
 
 PASSING = 'int main(void) { puts("ok"); return 0; }\n//! ok\n'
 
@@ -98,7 +98,8 @@ def test_an_interrupted_run_keeps_its_results_marked_incomplete(scratch):
     shutil.rmtree(slot / "results")
     argv = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--rootdir=.", "-q", f"--slot={slot}",
             f"--build={build}", str(cases)]
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=interruptible)
     started = slot / "results" / "002-slow.static.json.tmp"
     deadline = time.monotonic() + 30
     while not (slot / "results" / "001-fine.static.json").exists() and time.monotonic() < deadline:

@@ -13,7 +13,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from grader.batch import directory_name
-from grader.tests.make_test import LAYER_OK, MALLOC_OK, ROOT, ZOO, write_testcase
+from grader.tests.make_test import LAYER_OK, MALLOC_OK, ROOT, ZOO, interruptible, write_testcase
 
 HANGS_ON = 12345  # the size whose malloc never returns in the hanging submission
 HANGING = f'#include <stdlib.h>\nint main(void) {{ free(malloc({HANGS_ON})); puts("ok"); return 0; }}\n//! ok\n'
@@ -108,7 +108,8 @@ def test_an_interrupted_class_resumes_without_regrading_anyone(scratch):
 
     def run_until(records, sig):
         """Start the batch, and once `records` students are graded send it `sig`."""
-        proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                preexec_fn=interruptible)
         deadline = time.monotonic() + 300
         while len(list(out.glob("*/record.json"))) < records and time.monotonic() < deadline:
             time.sleep(0.02)
