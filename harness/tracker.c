@@ -203,18 +203,22 @@ static void emit(trec_record *r) {
     if (fd != 2) close(fd);
 }
 
-/* "malloc(24)", "aligned_alloc(64, 100)", "calloc(24 bytes)", "realloc(…, 24)". */
-static void t_call(trec_text *t, int fn, size_t size, size_t align) {
-    trec_text_str(t, fn_names[fn]);
-    trec_text_str(t, "(");
-    if (fn == F_POSIX_MEMALIGN || fn == F_ALIGNED_ALLOC || fn == F_MEMALIGN) {
-        trec_text_num(t, align, 0);
-        trec_text_str(t, ", ");
-    } else if (fn == F_REALLOC) {
-        trec_text_str(t, "…, ");
-    }
-    trec_text_num(t, size, 0);
-    trec_text_str(t, fn == F_CALLOC ? " bytes)" : ")");
+/* "malloc(24)", "aligned_alloc(64, 100)", "calloc(24 bytes)", "realloc(…, 24)". Returned by
+   value so that a message takes it as a %s argument without a buffer of its own: it lives until
+   the end of the statement that calls t_call. */
+typedef struct call_text {
+    char s[64];
+} call_text;
+
+static call_text t_call(int fn, size_t size, size_t align) {
+    call_text c;
+    trec_text t = {c.s, 0, sizeof c.s};
+    if (fn == F_POSIX_MEMALIGN || fn == F_ALIGNED_ALLOC || fn == F_MEMALIGN)
+        trec_textf(&t, "%s(%zu, %zu)", fn_names[fn], align, size);
+    else
+        trec_textf(&t, "%s(%s%zu%s", fn_names[fn], fn == F_REALLOC ? "…, " : "", size,
+                   fn == F_CALLOC ? " bytes)" : ")");
+    return c;
 }
 
 /* A code address as the module that holds it and the offset a symbolizer takes for it. */
@@ -394,19 +398,11 @@ static void check_payload(const tt_node *n, const char *when, uintptr_t caller) 
         if (b[i] == want) continue;
         char buf[512];
         trec_text t = {buf, 0, sizeof buf};
-        trec_text_str(&t, "block ");
-        trec_text_num(&t, n->lo, 1);
-        trec_text_str(&t, " of ");
-        t_call(&t, n->fn, n->size, n->align);
-        trec_text_str(&t, " changed while live (found at ");
-        trec_text_str(&t, when);
-        trec_text_str(&t, "): byte ");
-        trec_text_num(&t, i, 0);
-        trec_text_str(&t, " is ");
-        trec_text_num(&t, b[i], 1);
-        trec_text_str(&t, ", the tracker wrote ");
-        trec_text_num(&t, want, 1);
-        trec_text_str(&t, "; the program never writes into its blocks here, so the allocator did");
+        trec_textf(&t,
+                   "block 0x%zx of %s changed while live (found at %s): byte %zu is 0x%zx, the "
+                   "tracker wrote 0x%zx; the program never writes into its blocks here, so the "
+                   "allocator did",
+                   n->lo, t_call(n->fn, n->size, n->align).s, when, i, (size_t)b[i], (size_t)want);
         violation("payload", buf, n->fn, n->size, n->lo, caller);
         return;
     }
@@ -438,38 +434,25 @@ static void record_block(int fn, size_t size, size_t align, void *p, uintptr_t c
        of it, there is nothing to check the block against. */
     if (need & (need - 1)) need = 1;
     if (lo & (need - 1)) {
-        t_call(&t, fn, size, align);
-        trec_text_str(&t, " returned ");
-        trec_text_num(&t, lo, 1);
-        trec_text_str(&t, ", ");
-        trec_text_num(&t, lo & -lo, 0);
-        trec_text_str(&t, "-byte aligned; ");
-        trec_text_num(&t, need, 0);
-        trec_text_str(&t, " required");
+        trec_textf(&t, "%s returned 0x%zx, %zu-byte aligned; %zu required",
+                   t_call(fn, size, align).s, lo, lo & -lo, need);
         violation("misaligned", buf, fn, size, lo, caller);
         t.len = 0;
     }
     if (!libc_mode && !owned_by_allocator(lo, hi)) {
         uintptr_t brk_now = (uintptr_t)next.sbrk(0);
-        t_call(&t, fn, size, align);
-        trec_text_str(&t, " returned memory the allocator never obtained (");
-        trec_text_str(&t,
-                      lo >= brk_at_start && lo < brk_now ? "libc's heap" : "memory it did not map");
-        trec_text_str(&t, ") at ");
-        trec_text_num(&t, lo, 1);
+        trec_textf(&t, "%s returned memory the allocator never obtained (%s) at 0x%zx",
+                   t_call(fn, size, align).s,
+                   lo >= brk_at_start && lo < brk_now ? "libc's heap" : "memory it did not map",
+                   lo);
         violation("not-obtained", buf, fn, size, lo, caller);
         t.len = 0;
     }
     tt_node *other;
     while ((other = tt_overlapping(&blocks, lo, hi))) {
-        trec_text_str(&t, "block ");
-        trec_text_num(&t, lo, 1);
-        trec_text_str(&t, " of ");
-        t_call(&t, fn, size, align);
-        trec_text_str(&t, " overlaps live block ");
-        trec_text_num(&t, other->lo, 1);
-        trec_text_str(&t, " of ");
-        t_call(&t, other->fn, other->size, other->align);
+        trec_textf(&t, "block 0x%zx of %s overlaps live block 0x%zx of %s", lo,
+                   t_call(fn, size, align).s, other->lo,
+                   t_call(other->fn, other->size, other->align).s);
         violation("overlap", buf, fn, size, lo, caller);
         t.len = 0;
         /* The older block is forgotten: its memory is the new block's now. */
@@ -778,16 +761,9 @@ static void realloc_lost_contents(const tt_node *old, void *q, size_t n, size_t 
     inside = 1;
     char buf[512];
     trec_text t = {buf, 0, sizeof buf};
-    trec_text_str(&t, "realloc(");
-    trec_text_num(&t, old->lo, 1);
-    trec_text_str(&t, ", ");
-    trec_text_num(&t, n, 0);
-    trec_text_str(&t, ") returned ");
-    trec_text_num(&t, (uintptr_t)q, 1);
-    trec_text_str(&t, " without the first ");
-    trec_text_num(&t, kept, 0);
-    trec_text_str(&t, " bytes of the block of ");
-    t_call(&t, old->fn, old->size, old->align);
+    trec_textf(&t,
+               "realloc(0x%zx, %zu) returned 0x%zx without the first %zu bytes of the block of %s",
+               old->lo, n, (uintptr_t)q, kept, t_call(old->fn, old->size, old->align).s);
     violation("realloc-copy", buf, F_REALLOC, n, (uintptr_t)q, caller);
     inside = 0;
     pthread_mutex_unlock(&lock);
@@ -873,12 +849,8 @@ EXPORT size_t malloc_usable_size(void *p) {
     if (n && usable < n->size) {
         char buf[512];
         trec_text t = {buf, 0, sizeof buf};
-        trec_text_str(&t, "malloc_usable_size(");
-        trec_text_num(&t, n->lo, 1);
-        trec_text_str(&t, ") returned ");
-        trec_text_num(&t, usable, 0);
-        trec_text_str(&t, ", less than the block's ");
-        t_call(&t, n->fn, n->size, n->align);
+        trec_textf(&t, "malloc_usable_size(0x%zx) returned %zu, less than the block's %s", n->lo,
+                   usable, t_call(n->fn, n->size, n->align).s);
         violation("usable-size", buf, F_USABLE_SIZE, n->size, n->lo, CALLER);
     }
     inside = 0;

@@ -286,25 +286,15 @@ static void mismatch(const char *function, unsigned field, const char *name,
     dm.reported |= field;
     char buf[512];
     trec_text t = {buf, 0, sizeof buf};
-    trec_text_str(&t, function);
-    trec_text_str(&t, ": ");
-    trec_text_str(&t, name);
-    trec_text_str(&t, " ");
-    trec_text_num(&t, layer, hex);
-    trec_text_str(&t, counted);
-    trec_text_num(&t, tracker, hex);
-    trec_text_str(&t, what);
-    trec_text_str(&t, " (");
+    trec_textf(&t, hex ? "%s: %s 0x%llx%s0x%llx%s (" : "%s: %s %llu%s%llu%s (", function, name,
+               layer, counted, tracker, what);
     const char *sep = "";
     for (int c = 0; c < D_COUNT; c++) {
         if (!dm.calls[c]) continue;
-        trec_text_str(&t, sep);
-        trec_text_str(&t, call_names[c]);
-        trec_text_str(&t, " ");
-        trec_text_num(&t, dm.calls[c], 0);
+        trec_textf(&t, "%s%s %llu", sep, call_names[c], (unsigned long long)dm.calls[c]);
         sep = ", ";
     }
-    trec_text_str(&t, ")");
+    trec_textf(&t, ")");
     tracker_violation("statistics", function, buf, caller);
 }
 

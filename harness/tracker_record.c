@@ -1,6 +1,7 @@
 /* tracker_record.c - JSON lines built without allocating (see tracker_record.h). */
 #include "tracker_record.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 /* Room kept for closing everything and the truncation flag. */
@@ -151,14 +152,43 @@ size_t trec_finish(trec_record *r) {
     return r->len;
 }
 
-void trec_text_str(trec_text *t, const char *s) {
-    while (*s && t->len + 1 < t->cap) t->s[t->len++] = *s++;
-    t->s[t->len] = 0;
+static void text_char(trec_text *t, char c) {
+    if (t->len + 1 < t->cap) t->s[t->len++] = c;
 }
 
-void trec_text_num(trec_text *t, uint64_t v, int hex) {
-    char out[24];
-    out[digits(v, hex ? 16 : 10, out)] = 0;
-    if (hex) trec_text_str(t, "0x");
-    trec_text_str(t, out);
+static void text_str(trec_text *t, const char *s) {
+    while (*s && t->len + 1 < t->cap) t->s[t->len++] = *s++;
+}
+
+void trec_textf(trec_text *t, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%' || f[1] == '%') {
+            text_char(t, *f);
+            f += *f == '%';
+            continue;
+        }
+        f++;
+        if (*f == 's') {
+            text_str(t, va_arg(ap, const char *));
+            continue;
+        }
+        uint64_t v;
+        if (f[0] == 'z') {
+            v = va_arg(ap, size_t);
+            f += 1;
+        } else if (f[0] == 'l' && f[1] == 'l') {
+            v = va_arg(ap, unsigned long long);
+            f += 2;
+        } else {
+            break;
+        }
+        if (*f != 'u' && *f != 'x') break;
+        char d[24];
+        d[digits(v, *f == 'x' ? 16 : 10, d)] = 0;
+        text_str(t, d);
+    }
+    va_end(ap);
+    t->s[t->len] = 0;
 }

@@ -44,8 +44,9 @@ typedef struct trec_text {
     size_t len, cap;
 } trec_text;
 
-void trec_text_str(trec_text *t, const char *s);
-/* A number in decimal, or in hexadecimal after "0x". */
-void trec_text_num(trec_text *t, uint64_t v, int hex);
+/* Appends as printf would, for the conversions messages use: %s, %zu, %zx, %llu, %llx and %%
+   (hexadecimal in lowercase, an address written 0x%zx). A conversion outside these ends the
+   message there: with its argument's type unknown, no later argument can be read. */
+void trec_textf(trec_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

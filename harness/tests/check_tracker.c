@@ -239,6 +239,24 @@ START_TEST(long_records_are_cut_and_closed) {
 }
 END_TEST
 
+/* The messages' formatter writes what snprintf would, cut at any buffer size. */
+START_TEST(text_formats_as_printf_and_cuts) {
+    char want[128], got[128];
+    size_t full =
+        (size_t)snprintf(want, sizeof want, "%s(%zu) at 0x%zx: %llu%% %llx", "malloc", (size_t)24,
+                         (size_t)0x7f00dead0010, 18446744073709551615ull, 0ull);
+    for (size_t cap = 1; cap <= full + 1; cap++) {
+        trec_text t = {got, 0, cap};
+        trec_textf(&t, "%s(%zu) at 0x%zx: %llu%% %llx", "malloc", (size_t)24,
+                   (size_t)0x7f00dead0010, 18446744073709551615ull, 0ull);
+        snprintf(want, cap, "%s(%zu) at 0x%zx: %llu%% %llx", "malloc", (size_t)24,
+                 (size_t)0x7f00dead0010, 18446744073709551615ull, 0ull);
+        ck_assert_str_eq(got, want);
+        ck_assert_uint_eq(t.len, strlen(want));
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("tracker");
     TCase *tables = tcase_create("tables");
@@ -254,6 +272,7 @@ int main(void) {
     tcase_add_test(records, records_are_json_lines);
     tcase_add_test(records, strings_are_escaped);
     tcase_add_test(records, long_records_are_cut_and_closed);
+    tcase_add_test(records, text_formats_as_printf_and_cuts);
     suite_add_tcase(s, records);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
