@@ -535,6 +535,16 @@ static char *sys_mmap(size_t len) {
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* Maps len bytes at exactly at; false when something is mapped there already. */
+static bool sys_mmap_at(char *at, size_t len) {
+    int saved = errno;
+    void *p = mmap(at, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != MAP_FAILED && p != at) munmap(p, len); /* a kernel before 4.17 took at as a hint */
+    errno = saved;
+    return p == at;
+}
+
 static void sys_munmap(void *p, size_t len) {
     int saved = errno;
     munmap(p, len);
@@ -933,9 +943,11 @@ static char *large_cache_take(size_t len, bool room, size_t *got) {
     heap_unlock();
     *got = len;
     if (short_len != 0) {
-        /* This fails when the entry was merged from neighbours the kernel keeps apart: it
-         * goes back, to serve shorter requests, and a fresh mapping serves this one. */
+        /* mremap fails when the entry was merged from neighbours the kernel keeps apart (each
+         * has pages of its own): then the pages just past it are mapped, if they are free. Else
+         * the entry goes back, to serve shorter requests, and a fresh mapping serves this one. */
         char *grown = sys_mremap(base, short_len, len);
+        if (grown == NULL && sys_mmap_at(base + short_len, len - short_len)) grown = base;
         if (grown == NULL) {
             heap_lock();
             large_live -= len;
