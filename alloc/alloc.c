@@ -34,7 +34,9 @@
  *   Thread safety:    small blocks come from per-thread heaps with no lock on the fast path;
  *                     a block freed by another thread goes back through an atomic list of its
  *                     span; medium blocks, spans and large-block bookkeeping share one mutex,
- *                     not taken while the process has a single thread (as in glibc).
+ *                     not taken while the process has a single thread (as in glibc); each
+ *                     thread keeps a few medium blocks it freed (up to 256 KiB) for its next
+ *                     requests, without the mutex.
  *   Fork safety:      pthread_atfork handlers take the mutex across fork(), so the child
  *                     finds the heap consistent and unlocked.
  *
@@ -67,6 +69,9 @@
  *                        (its threshold doubling each time the heap grows again after a trim,
  *                        as a heap that breathes would pay a page fault per page each time),
  *                        and madvise(MADV_DONTNEED) of free holes inside as large as that.
+ *                        A thread's heap keeps medium blocks of 2 to 32 KiB that the thread
+ *                        frees, up to 256 KiB, for its next requests of their sizes: threads
+ *                        trading such blocks meet at the mutex far less often.
  *   large  (n >= mmap threshold, 128 KiB)  A private mapping each, resized with mremap.
  *                        Freed mappings are cached, up to as many bytes as are live in large
  *                        blocks (8 MiB at least): a request takes the best fit, cut to length,
@@ -140,6 +145,8 @@
  *   REGION_SHIFT                                  15        log2 of the region size: the
  *                                                           largest span
  *   EMPTY_CACHE                                   4         empty regions a thread heap keeps
+ *   MCACHE_BYTES                                  256 KiB   freed medium blocks of 2 to 32 KiB
+ *                                                           a thread heap keeps (0: none)
  *   FIRST_BLOCKS                                  2         blocks a class's first span holds
  *                                                           at least
  *   TINY_MAX, TINY_PAGES                          64, 4     classes of up to TINY_MAX bytes
@@ -771,12 +778,12 @@ static void heap_release(block_t *b, char *lo, char *hi) {
 }
 
 /* Returns the payload of an in-use block of at least size bytes, or NULL. */
-static void spans_flush_locked(void);
+static void theap_flush_locked(void);
 
 static void *heap_alloc(size_t size) {
     block_t *b = bin_take(size);
     if (b == NULL) {
-        spans_flush_locked(); /* the calling thread's cached empty spans, before growing */
+        theap_flush_locked(); /* what the calling thread's heap holds unused, before growing */
         b = bin_take(size);
     }
     if (b == NULL) {
@@ -1317,9 +1324,38 @@ static inline unsigned span_page(region_t *r, const void *p) {
  * its spans stay where they are, other threads' frees still reach it through remote) and the
  * next new thread adopts it. A block freed by a thread other than its span's owner goes on
  * the span's thread_free; remote is a CAS stack of such spans, taken whole by the owner.
+ *
+ * A heap also caches medium blocks of MCACHE_MIN to MCACHE_MAX bytes that its thread freed,
+ * for its thread's next medium requests: without it, two threads trading such blocks (make
+ * bench's remote) queue on the boundary-tag heap's lock for every malloc and free. A cached
+ * block stays in use to the boundary-tag heap, its header and footer untouched (they change
+ * only under the lock, which fork() holds, so a child never finds one half-written), so
+ * nothing coalesces with it; its second payload word holds mcache_key, which malloc clears
+ * and no live block holds (it is odd), so free() still knows a second free of it. Bin i holds
+ * blocks whose size has i's leading bits (eight bins per power of two, as bin_index), at most
+ * MCACHE_COUNT of them, MCACHE_BYTES in all. The cache goes back to the boundary-tag heap
+ * whenever the spans' empty regions do: before it grows and when the thread exits.
  */
 
 static void *heap_alloc_aligned(size_t align, size_t size);
+
+#ifndef MCACHE_BYTES
+#define MCACHE_BYTES ((size_t)256 << 10)
+#endif
+#define MCACHE_COUNT 8
+#define MCACHE_SHIFT 11 /* log2(MCACHE_MIN) */
+#define MCACHE_BINS  32
+#define MCACHE_MIN   ((size_t)1 << MCACHE_SHIFT)
+#define MCACHE_MAX   ((size_t)1 << (MCACHE_SHIFT + MCACHE_BINS / 8)) /* 32 KiB: not included */
+
+static inline uintptr_t mcache_key(const block_t *b) {
+    return (key_secret ^ (uintptr_t)b) | 1;
+}
+
+static inline unsigned mcache_bin(size_t size) {
+    unsigned log = 63 - (unsigned)__builtin_clzl(size);
+    return (log - MCACHE_SHIFT) * 8 + (unsigned)((size >> (log - 3)) & 7);
+}
 
 #ifndef EMPTY_CACHE
 #define EMPTY_CACHE 4
@@ -1334,16 +1370,19 @@ static void *heap_alloc_aligned(size_t align, size_t size);
 typedef struct theap {
     span_t *cur[NCLASSES];
     span_t *avail[NCLASSES];
-    region_t *regions;                     /* regions with a free page, linked through next */
-    unsigned nempty;                       /* regions on that list with no span */
-    bool orphan;                           /* no thread owns it (guarded by the lock) */
-    struct theap *all_next;                /* every heap (guarded by the lock) */
-    struct theap *orphan_next;             /* orphans (guarded by the lock) */
-    uint64_t requests[NCLASSES];           /* small allocations served */
-    uint64_t frees[NCLASSES];              /* blocks returned to this heap's spans */
-    uint64_t nspans[NCLASSES];             /* spans of each class held */
-    uint64_t blocks[NCLASSES];             /* their capacities' sum */
-    uint64_t pages;                        /* pages held by spans */
+    region_t *regions;            /* regions with a free page, linked through next */
+    unsigned nempty;              /* regions on that list with no span */
+    bool orphan;                  /* no thread owns it (guarded by the lock) */
+    struct theap *all_next;       /* every heap (guarded by the lock) */
+    struct theap *orphan_next;    /* orphans (guarded by the lock) */
+    uint64_t requests[NCLASSES];  /* small allocations served */
+    uint64_t frees[NCLASSES];     /* blocks returned to this heap's spans */
+    uint64_t nspans[NCLASSES];    /* spans of each class held */
+    uint64_t blocks[NCLASSES];    /* their capacities' sum */
+    uint64_t pages;               /* pages held by spans */
+    block_t *mcache[MCACHE_BINS]; /* cached medium blocks, linked through the payload */
+    uint8_t mcache_n[MCACHE_BINS];
+    size_t mcache_bytes;
     _Alignas(64) _Atomic(span_t *) remote; /* spans with remote frees to collect */
 } theap_t;
 
@@ -1413,11 +1452,21 @@ static bool span_free_pages(theap_t *h, span_t *s) {
     return true;
 }
 
-/* Lock held: gives the calling thread's regions that hold no span back to the boundary-tag
- * heap, after giving back the pages of its current spans that hold no block. */
-static void spans_flush_locked(void) {
+/* Lock held: gives the calling thread's cached medium blocks and its regions that hold no span
+ * back to the boundary-tag heap, after giving back the pages of its current spans that hold no
+ * block. */
+static void theap_flush_locked(void) {
     theap_t *h = tls_heap;
     if (h == NULL) return;
+    for (unsigned i = 0; i < MCACHE_BINS; i++) {
+        for (block_t *b = h->mcache[i], *next; b != NULL; b = next) {
+            next = *(block_t **)block_payload(b);
+            heap_free(b);
+        }
+        h->mcache[i] = NULL;
+        h->mcache_n[i] = 0;
+    }
+    h->mcache_bytes = 0;
     for (unsigned c = 0; c < NCLASSES; c++) {
         span_t *s = h->cur[c];
         if (s != NULL && s->used == 0) {
@@ -1807,7 +1856,7 @@ static void heap_abandon(void *arg) {
     theap_t *h = arg;
     heap_collect(h);
     heap_lock();
-    spans_flush_locked();
+    theap_flush_locked();
     tls_heap = NULL;
     h->orphan = true;
     h->orphan_next = orphan_heaps;
@@ -1822,14 +1871,49 @@ static void heap_abandon(void *arg) {
  * These return NULL on failure and leave errno alone; the public functions set it.
  */
 
+/* A block of at least size bytes from the thread's medium cache, or NULL: from size's bin if
+ * its first block is long enough, else from the next bin, whose blocks all are. */
+static void *mcache_take(size_t size) {
+    theap_t *h = tls_heap;
+    if (h == NULL || size < MCACHE_MIN || size >= MCACHE_MAX) return NULL;
+    unsigned i = mcache_bin(size);
+    block_t *b = h->mcache[i];
+    if ((b == NULL || block_size(b) < size) && ++i < MCACHE_BINS) b = h->mcache[i];
+    if (b == NULL || block_size(b) < size) return NULL;
+    h->mcache[i] = *(block_t **)block_payload(b);
+    h->mcache_n[i]--;
+    h->mcache_bytes -= block_size(b);
+    *block_key(block_payload(b)) = 0;
+    return block_payload(b);
+}
+
+/* Keeps the freed medium block b in the thread's cache if there is room: true if it did. */
+static bool mcache_put(block_t *b) {
+    theap_t *h = tls_heap;
+    size_t size = block_size(b);
+    if (h == NULL || size < MCACHE_MIN || size >= MCACHE_MAX ||
+        h->mcache_bytes + size > MCACHE_BYTES)
+        return false;
+    unsigned i = mcache_bin(size);
+    if (h->mcache_n[i] == MCACHE_COUNT) return false;
+    *(block_t **)block_payload(b) = h->mcache[i];
+    *block_key(block_payload(b)) = mcache_key(b);
+    h->mcache[i] = b;
+    h->mcache_n[i]++;
+    h->mcache_bytes += size;
+    return true;
+}
+
 /* Medium and large requests: kept out of line so that the small fast path needs no stack frame. */
 __attribute__((noinline)) static void *alloc_big(size_t n) {
     heap_init();
     size_t size;
     if (!request_block_size(n, &size)) return NULL;
     if (n >= mmap_threshold()) return large_alloc(n, ALIGNMENT, false);
+    void *p = mcache_take(size);
+    if (p != NULL) return p;
     heap_lock();
-    void *p = heap_alloc(size);
+    p = heap_alloc(size);
     heap_unlock();
     return p;
 }
@@ -1846,7 +1930,8 @@ static block_t *user_block(void *p, const char *op) {
     if ((uintptr_t)p % ALIGNMENT != 0) die(op, "invalid pointer (misaligned)", p);
     block_t *b = payload_block(p);
     size_t head = b->head;
-    if ((head & INUSE) == 0) die(op, "block not in use (double free or invalid pointer)", p);
+    if ((head & INUSE) == 0 || (!(head & MMAPPED) && *block_key(p) == mcache_key(b)))
+        die(op, "block not in use (double free or invalid pointer)", p);
     if (head & MMAPPED) {
         size_t len = head & ~FLAG_MASK, off = large_offset(b);
         if ((head & FLAG_MASK & ~DIRTY) != (MMAPPED | INUSE) || len % heap.page != 0 ||
@@ -1870,6 +1955,7 @@ static void free_block(block_t *b) {
         large_free(b);
         return;
     }
+    if (mcache_put(b)) return;
     heap_lock();
     heap_free(b);
     heap_unlock();
@@ -2391,7 +2477,9 @@ static void dump_locked(void) {
                 }
             } else {
                 report("heap dump: %p %10zu %s\n", (void *)p, block_size(b),
-                       block_inuse(b) ? "in-use" : "free");
+                       !block_inuse(b)                                 ? "free"
+                       : *block_key(block_payload(b)) == mcache_key(b) ? "cached"
+                                                                       : "in-use");
             }
         }
     }
