@@ -36,6 +36,8 @@ def run(program, scenario):
     ("small-twice", "free", NOT_IN_USE),
     ("small-twice-not-last", "free", NOT_IN_USE),
     ("medium-twice", "free", NOT_IN_USE),
+    ("medium-twice-remote", "free", NOT_IN_USE),
+    ("medium-realloc-freed", "realloc", NOT_IN_USE),
     ("remote-then-owner", "free", NOT_IN_USE),
     ("owner-then-remote", "free", NOT_IN_USE),
     ("remote-twice", "free", NOT_IN_USE),
