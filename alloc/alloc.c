@@ -535,21 +535,21 @@ static char *sys_sbrk(intptr_t incr) {
     return p == (void *)-1 ? NULL : p;
 }
 
-static char *sys_mmap(size_t len) {
+/* Fresh zeroed pages: anywhere (at NULL), or at exactly at, if nothing is mapped there. */
+static char *sys_mmap_at(char *at, size_t len) {
     int saved = errno;
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int fixed = at != NULL ? MAP_FIXED_NOREPLACE : 0;
+    void *p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | fixed, -1, 0);
+    if (p != MAP_FAILED && at != NULL && p != at) { /* a kernel before 4.17 took at as a hint */
+        munmap(p, len);
+        p = MAP_FAILED;
+    }
     errno = saved;
     return p == MAP_FAILED ? NULL : p;
 }
 
-/* Maps len bytes at exactly at; false when something is mapped there already. */
-static bool sys_mmap_at(char *at, size_t len) {
-    int saved = errno;
-    void *p = mmap(at, len, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    if (p != MAP_FAILED && p != at) munmap(p, len); /* a kernel before 4.17 took at as a hint */
-    errno = saved;
-    return p == at;
+static char *sys_mmap(size_t len) {
+    return sys_mmap_at(NULL, len);
 }
 
 static void sys_munmap(void *p, size_t len) {
@@ -954,7 +954,7 @@ static char *large_cache_take(size_t len, bool room, size_t *got) {
          * has pages of its own): then the pages just past it are mapped, if they are free. Else
          * the entry goes back, to serve shorter requests, and a fresh mapping serves this one. */
         char *grown = sys_mremap(base, short_len, len);
-        if (grown == NULL && sys_mmap_at(base + short_len, len - short_len)) grown = base;
+        if (grown == NULL && sys_mmap_at(base + short_len, len - short_len) != NULL) grown = base;
         if (grown == NULL) {
             heap_lock();
             large_live -= len;
@@ -1871,11 +1871,16 @@ static void heap_abandon(void *arg) {
  * These return NULL on failure and leave errno alone; the public functions set it.
  */
 
+/* The heap whose medium cache holds blocks of size bytes: the thread's, or NULL. */
+static inline theap_t *mcache_heap(size_t size) {
+    return size >= MCACHE_MIN && size < MCACHE_MAX ? tls_heap : NULL;
+}
+
 /* A block of at least size bytes from the thread's medium cache, or NULL: from size's bin if
  * its first block is long enough, else from the next bin, whose blocks all are. */
 static void *mcache_take(size_t size) {
-    theap_t *h = tls_heap;
-    if (h == NULL || size < MCACHE_MIN || size >= MCACHE_MAX) return NULL;
+    theap_t *h = mcache_heap(size);
+    if (h == NULL) return NULL;
     unsigned i = mcache_bin(size);
     block_t *b = h->mcache[i];
     if ((b == NULL || block_size(b) < size) && ++i < MCACHE_BINS) b = h->mcache[i];
@@ -1889,11 +1894,9 @@ static void *mcache_take(size_t size) {
 
 /* Keeps the freed medium block b in the thread's cache if there is room: true if it did. */
 static bool mcache_put(block_t *b) {
-    theap_t *h = tls_heap;
     size_t size = block_size(b);
-    if (h == NULL || size < MCACHE_MIN || size >= MCACHE_MAX ||
-        h->mcache_bytes + size > MCACHE_BYTES)
-        return false;
+    theap_t *h = mcache_heap(size);
+    if (h == NULL || h->mcache_bytes + size > MCACHE_BYTES) return false;
     unsigned i = mcache_bin(size);
     if (h->mcache_n[i] == MCACHE_COUNT) return false;
     *(block_t **)block_payload(b) = h->mcache[i];
