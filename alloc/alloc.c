@@ -69,6 +69,9 @@
  *                        (its threshold doubling each time the heap grows again after a trim,
  *                        as a heap that breathes would pay a page fault per page each time),
  *                        and madvise(MADV_DONTNEED) of free holes inside as large as that.
+ *                        It grows only when no free block fits: realloc moves a block that
+ *                        ends the heap into one that does rather than extend the heap, and a
+ *                        new region takes the top, grown by what its alignment needs.
  *                        A thread's heap keeps medium blocks of 2 to 32 KiB that the thread
  *                        frees, up to 256 KiB, for its next requests of their sizes: threads
  *                        trading such blocks meet at the mutex far less often.
