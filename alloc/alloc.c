@@ -613,8 +613,8 @@ static unsigned bin_next_nonempty(unsigned i) {
     return w * 64 + (unsigned)__builtin_ctzll(bits);
 }
 
-/* Unlinks and returns a free block of at least size bytes, or NULL. The request's own bin may
- * hold smaller blocks (ranged bins), so it is searched; any block of a later bin fits. */
+/* A free block of at least size bytes, or NULL. The request's own bin may hold smaller blocks
+ * (ranged bins), so it is searched; any block of a later bin fits. */
 static block_t *bin_find(size_t size) {
     unsigned i = bin_index(size);
     for (block_t *b = heap.bins[i]; b != NULL; b = b->next)
@@ -623,6 +623,7 @@ static block_t *bin_find(size_t size) {
     return j == NBINS ? NULL : heap.bins[j];
 }
 
+/* bin_find's block, unlinked. */
 static block_t *bin_take(size_t size) {
     block_t *b = bin_find(size);
     if (b != NULL) bin_remove(b);
@@ -1388,7 +1389,8 @@ static inline unsigned mcache_bin(size_t size) {
 
 typedef struct theap {
     span_t *cur[NCLASSES];
-    span_t *avail[NCLASSES];
+    span_t *avail[NCLASSES];      /* spans with free blocks, oldest first (avail_push) */
+    span_t *avail_last[NCLASSES]; /* and the newest */
     region_t *regions;            /* regions with a free page, linked through next */
     unsigned nempty;              /* regions on that list with no span */
     bool orphan;                  /* no thread owns it (guarded by the lock) */
@@ -1413,12 +1415,20 @@ static inline uintptr_t *block_key(void *b) {
     return (uintptr_t *)b + 1;
 }
 
+/* A full span that has a block back joins the avail list at its end, and the slow path takes
+ * the list's first: the span that has gathered frees longest. Taking the newest instead made a
+ * span current with one free block, full again at the next malloc, when a program frees at
+ * random: make bench's larson 0.85 -> 0.72 s (glibc 0.80), mimalloc-bench's alloc-test
+ * 4.57 -> 3.88 s (glibc 4.2-4.4), at the same peak RSS. */
 __attribute__((noinline)) static void avail_push(theap_t *h, span_t *s) {
     s->state = SPAN_AVAIL;
-    s->prev = NULL;
-    s->next = h->avail[s->cls];
-    if (s->next != NULL) s->next->prev = s;
-    h->avail[s->cls] = s;
+    s->next = NULL;
+    s->prev = h->avail_last[s->cls];
+    if (s->prev != NULL)
+        s->prev->next = s;
+    else
+        h->avail[s->cls] = s;
+    h->avail_last[s->cls] = s;
 }
 
 static void avail_remove(theap_t *h, span_t *s) {
@@ -1426,7 +1436,10 @@ static void avail_remove(theap_t *h, span_t *s) {
         s->prev->next = s->next;
     else
         h->avail[s->cls] = s->next;
-    if (s->next != NULL) s->next->prev = s->prev;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    else
+        h->avail_last[s->cls] = s->prev;
 }
 
 static void region_link(theap_t *h, region_t *r) {
@@ -2439,10 +2452,14 @@ static int check_spans_locked(void) {
             return check_failed("thread heap %p: %llu spans of class %u found, %llu counted",
                                 (void *)h, (unsigned long long)counted[c], c,
                                 (unsigned long long)h->nspans[c]);
-        for (span_t *s = h->avail[c]; s != NULL; s = s->next)
-            if (s->state != SPAN_AVAIL || s->cls != c)
+        span_t *last = NULL;
+        for (span_t *s = h->avail[c]; s != NULL; last = s, s = s->next)
+            if (s->state != SPAN_AVAIL || s->cls != c || s->prev != last)
                 return check_failed("thread heap %p: avail list of class %u holds span %p",
                                     (void *)h, c, (void *)s);
+        if (h->avail_last[c] != last)
+            return check_failed("thread heap %p: avail list of class %u ends at %p, not %p",
+                                (void *)h, c, (void *)last, (void *)h->avail_last[c]);
     }
     for (region_t *r = h != NULL ? h->regions : NULL; r != NULL; r = r->next)
         if (r->heap != h || r->free_pages == 0)
