@@ -37,6 +37,20 @@ def scratch_dir():
     return path
 
 
+def linked_with_reference(fixture):
+    """fixture (a C program under grader/tests/fixtures) linked with alloc/alloc.c, compiled as
+    `make test` builds the slot; the program's path."""
+    out = scratch_dir()
+    no_builtin = ["-fno-builtin-malloc", "-fno-builtin-calloc", "-fno-builtin-realloc", "-fno-builtin-free"]
+    subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", "-Ialloc", *no_builtin, "-c", "-o",
+                    str(out / "alloc.o"), "alloc/alloc.c"], cwd=ROOT, check=True)
+    program = out / Path(fixture).stem
+    subprocess.run(["gcc", "-O1", "-g", "-pthread", "-Ialloc", *no_builtin, "-o", str(program),
+                    str(ROOT / "grader" / "tests" / "fixtures" / fixture), str(out / "alloc.o")],
+                   cwd=ROOT, check=True)
+    return program
+
+
 @dataclass
 class Graded:
     returncode: int

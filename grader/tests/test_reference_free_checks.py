@@ -10,22 +10,14 @@ import subprocess
 
 import pytest
 
-from grader.tests.make_test import ROOT, scratch_dir
+from grader.tests.make_test import linked_with_reference
 
-FIXTURE = ROOT / "grader" / "tests" / "fixtures" / "bad_frees.c"
 NOT_IN_USE = "block not in use (double free or invalid pointer)"
 
 
 @pytest.fixture(scope="module")
 def program():
-    """fixtures/bad_frees.c linked with alloc/alloc.c, built as `make test` builds the slot."""
-    out = scratch_dir()
-    no_builtin = ["-fno-builtin-malloc", "-fno-builtin-calloc", "-fno-builtin-realloc", "-fno-builtin-free"]
-    subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", "-Ialloc", *no_builtin, "-c", "-o",
-                    str(out / "alloc.o"), "alloc/alloc.c"], cwd=ROOT, check=True)
-    subprocess.run(["gcc", "-O1", "-g", "-pthread", "-Ialloc", *no_builtin, "-o", str(out / "bad_frees"), str(FIXTURE),
-                    str(out / "alloc.o")], cwd=ROOT, check=True)
-    return out / "bad_frees"
+    return linked_with_reference("bad_frees.c")
 
 
 def run(program, scenario):
