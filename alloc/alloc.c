@@ -837,12 +837,13 @@ static bool heap_resize(block_t *b, size_t size, size_t move) {
     if (avail < size && ends_sbrk(b)) {
         theap_flush_locked(); /* what it gives back may be b's neighbour, or room to move to */
         avail = room_in_place(b);
-        if (avail < size && move != 0 && bin_find(move) != NULL) return false;
-        if (avail < size && ends_sbrk(b) && !heap_grow(size - avail)) return false;
+    }
+    if (avail < size && ends_sbrk(b)) {
+        if ((move != 0 && bin_find(move) != NULL) || !heap_grow(size - avail)) return false;
         avail = room_in_place(b); /* the extension merged into the successor, or is it now */
     }
-    block_t *next = block_next(b);
     if (avail < size) return false;
+    block_t *next = block_next(b);
     if (avail > old) {
         bin_remove(next);
         block_set(b, avail, INUSE);
@@ -1529,6 +1530,15 @@ __attribute__((noinline)) static void span_retire(theap_t *h, span_t *s) {
     heap_unlock();
 }
 
+/* s has had blocks back, from its owner or collected from other threads: a span other than the
+ * current one that is now empty gives its pages back, and a full one is available again. */
+static inline void span_settle(theap_t *h, span_t *s) {
+    if (s->used == 0 && s->state != SPAN_CURRENT)
+        span_retire(h, s);
+    else if (s->state == SPAN_FULL)
+        avail_push(h, s);
+}
+
 /* Moves the blocks other threads freed back to their spans' local free lists. */
 static void heap_collect(theap_t *h) {
     if (atomic_load_explicit(&h->remote, memory_order_relaxed) == NULL) return;
@@ -1547,12 +1557,7 @@ static void heap_collect(theap_t *h) {
         }
         s->used -= n;
         h->frees[s->cls] += n;
-        if (s->state != SPAN_CURRENT) {
-            if (s->used == 0)
-                span_retire(h, s);
-            else if (s->state == SPAN_FULL)
-                avail_push(h, s);
-        }
+        span_settle(h, s);
         s = next;
     }
 }
@@ -1851,16 +1856,12 @@ __attribute__((always_inline)) static inline void small_free(span_t *s, void *p)
     s->free = p;
     s->used--;
     h->frees[s->cls]++;
-    /* One test, true only when there is something to do: whether the span is current is a coin
-     * toss when the program frees at random, and as a branch of its own it was mispredicted
-     * one free in five; a current span falling empty is common when it holds few blocks. */
-    bool empty = s->used == 0, full = s->state == SPAN_FULL;
-    if (__builtin_expect(full | (empty & (s->state != SPAN_CURRENT)), 0)) {
-        if (empty)
-            span_retire(h, s);
-        else
-            avail_push(h, s);
-    }
+    /* span_settle's two cases in one test, true only when it has something to do: whether the
+     * span is current is a coin toss when the program frees at random, and as a branch of its
+     * own it was mispredicted one free in five; a current span falling empty is common when it
+     * holds few blocks. */
+    bool full = s->state == SPAN_FULL, empty = s->used == 0;
+    if (__builtin_expect(full | (empty & (s->state != SPAN_CURRENT)), 0)) span_settle(h, s);
 }
 
 /* The thread's heap: an orphan if there is one, else a new one (NULL when out of memory). */
@@ -2046,7 +2047,7 @@ static block_t *top_take_aligned(size_t align, size_t size) {
     block_t *b = (last_foot & INUSE) ? end : (block_t *)((char *)end - last_foot);
     uintptr_t block_end = aligned_payload(b, align) - WORD + size;
     if (block_end > (uintptr_t)end && !heap_grow(block_end - (uintptr_t)end)) return NULL;
-    if (block_inuse(b) || aligned_payload(b, align) - WORD + size > (uintptr_t)block_next(b))
+    if (block_inuse(b) || block_end > (uintptr_t)block_next(b))
         return NULL; /* the growth went to a new mapping */
     bin_remove(b);
     return b;
@@ -2176,17 +2177,17 @@ void *realloc(void *p, size_t n) {
     /* Blocks that grow past REALLOC_MAP_MIN move to a mapping of their own, and mremap then
      * grows them without copying (unless HEAPLAB_MMAP_THRESHOLD fixed where mappings start). */
     size_t map_min = heap.threshold_fixed ? mmap_threshold() : REALLOC_MAP_MIN;
-    /* A block that moves to grow leaves room for the next growth (a vector, a string). */
-    size_t grown = n + n / 4, move = 0;
-    bool to_map = n >= map_min && (b->head & MMAPPED) == 0 && n > block_usable(b);
+    /* A block that moves to grow leaves room for the next growth (a vector, a string): move is
+     * the heap block it then takes, 0 when it takes none (to_map: a mapping of its own). */
+    size_t grown = n + n / 4, move = 0, usable = block_usable(b);
+    bool mapped = (b->head & MMAPPED) != 0, to_map = !mapped && n >= map_min && n > usable;
     if (!to_map && grown < mmap_threshold() && grown > n) request_block_size(grown, &move);
-    if (b->head & MMAPPED) {
+    if (mapped) {
         if (n >= map_min || n >= mmap_threshold()) {
             void *q = large_resize(b, n);
             if (q != NULL) return q; /* else mremap failed: a copy, below */
         }
     } else {
-        size_t usable = block_usable(b);
         if (n <= usable && n >= usable / 2) return p; /* keep the room it has */
         heap_lock();
         bool in_place = heap_resize(b, size, move);
@@ -2203,8 +2204,7 @@ void *realloc(void *p, size_t n) {
         errno = ENOMEM;
         return NULL;
     }
-    size_t keep = block_usable(b);
-    memcpy(q, p, keep < n ? keep : n);
+    memcpy(q, p, usable < n ? usable : n); /* b has not changed since usable was read */
     free_block(b);
     return q;
 }
