@@ -2168,7 +2168,11 @@ static bool is_power_of_two(size_t x) {
  * ============================================================================================
  */
 
-void *malloc(size_t n) {
+/* malloc and free start at a cache line, so that their fast paths' place in the 32-byte
+ * windows the CPU decodes by does not move with every edit elsewhere in the file: an edit of
+ * the medium cache, which neither fast path runs, once made make bench's mstress 20% slower at
+ * the same instruction count, and aligning these two alone undid it. */
+__attribute__((aligned(64))) void *malloc(size_t n) {
     void *p = alloc_any(n);
     if (p == NULL) errno = ENOMEM;
     return p;
@@ -2185,7 +2189,7 @@ __attribute__((noinline)) static void free_big(void *p) {
     free_block(user_block(p, "free"));
 }
 
-void free(void *p) {
+__attribute__((aligned(64))) void free(void *p) {
     if (p == NULL) return;
     if (__builtin_expect(span_map_test((uintptr_t)p), 1)) {
         span_t *s = small_block(p, "free");
