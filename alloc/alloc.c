@@ -152,8 +152,6 @@
  *                                                           a thread heap keeps (0: none)
  *   FIRST_BLOCKS                                  2         blocks a class's first span holds
  *                                                           at least
- *   TINY_MAX, TINY_PAGES                          64, 4     classes of up to TINY_MAX bytes
- *                                                           start with spans of TINY_PAGES
  *   LARGE_CACHE_SHARE                             1         freed mappings kept: up to the
  *                                                           live large bytes over this
  *   REALLOC_MAP_MIN                               64 KiB    realloc growing past this maps
@@ -1178,7 +1176,7 @@ static inline unsigned class_of(size_t n) {
  *      +--------+------+---------+--------+------+---------+--------+------+-------------+-----+
  *      <- page 0: a span ---------><- page 1: a span ---------><- pages 2-3: a span ---------->
  *
- * A class's first span is small (a page; four for the tiniest blocks, see span_pages_first), so
+ * A class's first span is small (a page: span_pages_first), so
  * that a program using a few blocks of many sizes holds a few pages each; each further span of
  * the class a heap holds is larger, up to the whole region, so that a busy class takes its slow
  * path rarely; but a run half as long free in a region the heap holds is taken before a new
@@ -1594,31 +1592,18 @@ static void heap_collect(theap_t *h) {
 }
 
 /* The pages of the next span of class c: for the first, the fewest (a power of two) that
- * hold FIRST_BLOCKS blocks, but TINY_PAGES for blocks of up to TINY_MAX bytes; doubled for
- * every two spans of the class the heap holds, up to the whole region. Short spans of the
- * smallest classes cost speed in a way no simulator shows: mimalloc-bench's glibc-thread (one
- * thread, blocks of 4 bytes to 32 KiB, most of them a few bytes) ran 63 million iterations in
- * 2 s with every class's first span a page, 120 with those of up to 64 bytes four pages (glibc
- * 95), at the same instructions per iteration under callgrind and the same cache misses and
- * branch mispredictions under cachegrind; moving the blocks or the descriptors within their
- * pages did not change it. Four pages for every class cost espresso 1.4x glibc's peak RSS;
- * for these classes alone, nothing measurable. */
+ * hold FIRST_BLOCKS blocks; doubled for every two spans of the class the heap holds, up to the
+ * whole region. The classes of up to 64 bytes once started at four pages, for a speed-up on
+ * mimalloc-bench's glibc-thread (one thread, most blocks a few bytes) that no longer shows:
+ * 82-90 million iterations in 2 s with four pages or one (glibc 64); one took 96 KB off the
+ * peak heap of its two-thread run (660 -> 564 KB). */
 #ifndef SPAN_GROWTH
 #define SPAN_GROWTH 2
 #endif
 #ifndef FIRST_BLOCKS
 #define FIRST_BLOCKS 2
 #endif
-#ifndef TINY_MAX
-#define TINY_MAX 64
-#endif
-#ifndef TINY_PAGES
-#define TINY_PAGES 4
-#endif
-_Static_assert(TINY_PAGES <= REGION_PAGES && (TINY_PAGES & (TINY_PAGES - 1)) == 0,
-               "spans are a power of two pages, at most a region");
 static unsigned span_pages_first(unsigned c) {
-    if (class_size[c] <= TINY_MAX) return TINY_PAGES;
     unsigned k = 1;
     while (((size_t)k << PAGE_SHIFT) < FIRST_BLOCKS * (size_t)class_size[c]) k *= 2;
     return k;
