@@ -152,6 +152,8 @@
  *                                                           a thread heap keeps (0: none)
  *   FIRST_BLOCKS                                  2         blocks a class's first span holds
  *                                                           at least
+ *   TINY_MAX, TINY_PAGES                          16, 4     classes of up to TINY_MAX bytes
+ *                                                           start with spans of TINY_PAGES
  *   LARGE_CACHE_SHARE                             1         freed mappings kept: up to the
  *                                                           live large bytes over this
  *   REALLOC_MAP_MIN                               64 KiB    realloc growing past this maps
@@ -1176,7 +1178,7 @@ static inline unsigned class_of(size_t n) {
  *      +--------+------+---------+--------+------+---------+--------+------+-------------+-----+
  *      <- page 0: a span ---------><- page 1: a span ---------><- pages 2-3: a span ---------->
  *
- * A class's first span is small (a page: span_pages_first), so
+ * A class's first span is small (a page; four for 16-byte blocks, see span_pages_first), so
  * that a program using a few blocks of many sizes holds a few pages each; each further span of
  * the class a heap holds is larger, up to the whole region, so that a busy class takes its slow
  * path rarely; but a run half as long free in a region the heap holds is taken before a new
@@ -1356,8 +1358,8 @@ static inline unsigned span_page(region_t *r, const void *p) {
  * whenever the spans' empty regions do: before it grows and when the thread exits.
  * The cache serves threads that live on medium blocks; in one that uses them now and then it
  * only fills, bin by bin, with blocks freed at one size and wanted at another (glibc's
- * bench-malloc-thread: 125 KB cached per thread, for 20 KB of live medium blocks), while the
- * lock it saves is taken rarely anyway. So every MCACHE_WINDOW medium mallocs and frees, a
+ * bench-malloc-thread, two threads: 250 KB cached, for 30-60 KB of live medium blocks), while
+ * the lock it saves is taken rarely anyway. So every MCACHE_WINDOW medium mallocs and frees, a
  * thread that made more than MCACHE_RATIO small allocations for each of them has its cache
  * emptied and switched off (mcache_room 0) until a later window finds it medium-heavy again.
  */
@@ -1592,18 +1594,29 @@ static void heap_collect(theap_t *h) {
 }
 
 /* The pages of the next span of class c: for the first, the fewest (a power of two) that
- * hold FIRST_BLOCKS blocks; doubled for every two spans of the class the heap holds, up to the
- * whole region. The classes of up to 64 bytes once started at four pages, for a speed-up on
- * mimalloc-bench's glibc-thread (one thread, most blocks a few bytes) that no longer shows:
- * 82-90 million iterations in 2 s with four pages or one (glibc 64); one took 96 KB off the
- * peak heap of its two-thread run (660 -> 564 KB). */
+ * hold FIRST_BLOCKS blocks, but TINY_PAGES for blocks of up to TINY_MAX bytes; doubled for
+ * every two spans of the class the heap holds, up to the whole region. The smallest class is
+ * the one programs use most (espresso: its peak RSS 2,560 KB with four pages for it, 2,688
+ * with one), and four pages for the classes up to 64 bytes, as once, cost glibc-thread's
+ * two-thread heap 64 KB more (596 -> 660 KB at exit) for nothing measurable on espresso; the
+ * speed-up on glibc-thread they were for no longer shows (82-90 million iterations in 2 s
+ * either way, glibc 64). */
 #ifndef SPAN_GROWTH
 #define SPAN_GROWTH 2
 #endif
 #ifndef FIRST_BLOCKS
 #define FIRST_BLOCKS 2
 #endif
+#ifndef TINY_MAX
+#define TINY_MAX 16
+#endif
+#ifndef TINY_PAGES
+#define TINY_PAGES 4
+#endif
+_Static_assert(TINY_PAGES <= REGION_PAGES && (TINY_PAGES & (TINY_PAGES - 1)) == 0,
+               "spans are a power of two pages, at most a region");
 static unsigned span_pages_first(unsigned c) {
+    if (class_size[c] <= TINY_MAX) return TINY_PAGES;
     unsigned k = 1;
     while (((size_t)k << PAGE_SHIFT) < FIRST_BLOCKS * (size_t)class_size[c]) k *= 2;
     return k;
