@@ -1496,19 +1496,19 @@ static bool span_free_pages(theap_t *h, span_t *s) {
     return true;
 }
 
-/* Gives back to their regions the pages of h's current spans that hold no block, but class
- * keep's: true if there were any. A current span that falls empty stays, so that a program
+/* Gives back to their regions the pages of h's current spans that hold no block: true if
+ * there were any. A current span that falls empty stays, so that a program
  * that allocates and frees one block at a time does not make and unmake a span each time; but
  * one per class the thread has ever used, held while the thread uses other classes, is what
  * makes a heap of many classes and few blocks larger than glibc's. So they go whenever the
  * heap would otherwise take memory: a new region, or the boundary-tag heap's growth (which
  * alone let the heap of glibc's bench-malloc-thread, two threads, reach 916 KB; 756 KB with
  * new regions too, glibc's two arenas 376 KB). */
-static bool spans_release_idle(theap_t *h, unsigned keep) {
+static bool spans_release_idle(theap_t *h) {
     bool any = false;
     for (unsigned c = 0; c < NCLASSES; c++) {
         span_t *s = h->cur[c];
-        if (s != NULL && s->used == 0 && c != keep) {
+        if (s != NULL && s->used == 0) {
             h->cur[c] = NULL;
             span_free_pages(h, s);
             any = true;
@@ -1530,6 +1530,19 @@ static void mcache_flush_locked(theap_t *h) {
     h->mcache_bytes = 0;
 }
 
+static uint64_t small_requests(const theap_t *h) {
+    uint64_t n = 0;
+    for (unsigned c = 0; c < NCLASSES; c++) n += h->requests[c];
+    return n;
+}
+
+/* Starts a window of mcache_count's with the cache on or off. */
+static void mcache_window(theap_t *h, bool on) {
+    h->small_seen = small_requests(h);
+    h->medium_ops = 0;
+    h->mcache_room = on ? MCACHE_BYTES : 0;
+}
+
 /* Lock held: gives the calling thread's cached medium blocks and its regions that hold no span
  * back to the boundary-tag heap, after giving back the pages of its current spans that hold no
  * block. */
@@ -1537,7 +1550,7 @@ static void theap_flush_locked(void) {
     theap_t *h = tls_heap;
     if (h == NULL) return;
     mcache_flush_locked(h);
-    spans_release_idle(h, NCLASSES);
+    spans_release_idle(h);
     for (region_t *r = h->regions, *next; r != NULL; r = next) {
         next = r->next;
         if (r->free_pages == ALL_PAGES) {
@@ -1721,8 +1734,8 @@ static unsigned region_find(theap_t *h, unsigned least, unsigned k, region_t **r
 }
 
 /* A new span of class c for h, or NULL: of the pages span_pages gives, in h's regions, where
- * the current spans that hold no block may have to make room (spans_release_idle), else in a
- * new region. A span of half that length in a region h holds comes before a new region: a new
+ * the current spans that hold no block may have to make room (spans_release_idle; class c has
+ * none, small_alloc_slow having found its current span full), else in a new region. A span of half that length in a region h holds comes before a new region: a new
  * region is a REGION_SIZE-aligned block, which a boundary-tag heap fragmented by medium blocks
  * often cannot give without growing, and the pages left free in regions would then stay
  * resident unused. Not shorter still: a shorter span runs out sooner, and each time costs a
@@ -1732,7 +1745,7 @@ static span_t *span_new(theap_t *h, unsigned c) {
     unsigned k = span_pages(h, c), least = span_pages_first(c), page = 0, run;
     if (least < k / 2) least = k / 2;
     region_t *r = NULL;
-    if ((run = region_find(h, least, k, &r, &page)) == 0 && spans_release_idle(h, c))
+    if ((run = region_find(h, least, k, &r, &page)) == 0 && spans_release_idle(h))
         run = region_find(h, least, k, &r, &page);
     if (run != 0) return span_init(h, r, page, run, c);
     if ((r = region_new(h)) == NULL) return NULL;
@@ -1916,7 +1929,6 @@ static theap_t *heap_adopt(void) {
         if (p != NULL) {
             h = p;
             memset(h, 0, sizeof *h);
-            h->mcache_room = MCACHE_BYTES;
             h->all_next = all_heaps;
             all_heaps = h;
         }
@@ -1924,6 +1936,7 @@ static theap_t *heap_adopt(void) {
     heap_unlock();
     if (h == NULL) return NULL;
     tls_heap = h;
+    mcache_window(h, true); /* a new thread starts with the cache on, whatever its last one did */
     if (atomic_load(&heap_key_ok)) pthread_setspecific(heap_key, h);
     heap_collect(h);
     return h;
@@ -1958,12 +1971,8 @@ static inline theap_t *mcache_heap(size_t size) {
  * cache on or off by the window's share of small allocations. */
 static void mcache_count(theap_t *h) {
     if (++h->medium_ops < MCACHE_WINDOW) return;
-    uint64_t small = 0;
-    for (unsigned c = 0; c < NCLASSES; c++) small += h->requests[c];
-    bool heavy = small - h->small_seen <= (uint64_t)MCACHE_WINDOW * MCACHE_RATIO;
-    h->small_seen = small;
-    h->medium_ops = 0;
-    h->mcache_room = heavy ? MCACHE_BYTES : 0;
+    bool heavy = small_requests(h) - h->small_seen <= (uint64_t)MCACHE_WINDOW * MCACHE_RATIO;
+    mcache_window(h, heavy);
     if (!heavy && h->mcache_bytes != 0) {
         heap_lock();
         mcache_flush_locked(h);
