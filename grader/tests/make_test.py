@@ -1,6 +1,8 @@
 """Grading an allocator the way a user does, with `make test`, for the grader's own tests."""
 
+import functools
 import json
+import os
 import signal
 import subprocess
 import tempfile
@@ -37,18 +39,33 @@ def scratch_dir():
     return path
 
 
+NO_BUILTIN_ALLOC = ["-fno-builtin-malloc", "-fno-builtin-calloc", "-fno-builtin-realloc", "-fno-builtin-free"]
+
+
+@functools.cache
+def reference_object():
+    """alloc/alloc.c compiled as `make test` builds the slot, once per test process."""
+    obj = scratch_dir() / "alloc.o"
+    subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", "-Ialloc", *NO_BUILTIN_ALLOC, "-c", "-o", str(obj),
+                    "alloc/alloc.c"], cwd=ROOT, check=True)
+    return obj
+
+
 def linked_with_reference(fixture):
-    """fixture (a C program under grader/tests/fixtures) linked with alloc/alloc.c, compiled as
-    `make test` builds the slot; the program's path."""
-    out = scratch_dir()
-    no_builtin = ["-fno-builtin-malloc", "-fno-builtin-calloc", "-fno-builtin-realloc", "-fno-builtin-free"]
-    subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", "-Ialloc", *no_builtin, "-c", "-o",
-                    str(out / "alloc.o"), "alloc/alloc.c"], cwd=ROOT, check=True)
-    program = out / Path(fixture).stem
-    subprocess.run(["gcc", "-O1", "-g", "-pthread", "-Ialloc", *no_builtin, "-o", str(program),
-                    str(ROOT / "grader" / "tests" / "fixtures" / fixture), str(out / "alloc.o")],
+    """fixture (a C program under grader/tests/fixtures) linked with the reference; its path."""
+    program = scratch_dir() / Path(fixture).stem
+    subprocess.run(["gcc", "-O1", "-g", "-pthread", "-Ialloc", *NO_BUILTIN_ALLOC, "-o", str(program),
+                    str(ROOT / "grader" / "tests" / "fixtures" / fixture), str(reference_object())],
                    cwd=ROOT, check=True)
     return program
+
+
+def run_with_reference(fixture, **env):
+    """fixture linked with the reference, run with env added to the environment; it must exit 0."""
+    done = subprocess.run([str(linked_with_reference(fixture))], capture_output=True, text=True, timeout=30,
+                          check=False, env=dict(os.environ, **env))
+    assert done.returncode == 0, done
+    return done
 
 
 @dataclass

@@ -4,22 +4,13 @@ current spans of classes that hold no block make room before the heap takes a ne
 allocates medium blocks only now and then (mcache_count). The programs: fixtures/idle_spans.c
 and fixtures/medium_cache.c."""
 
-import os
 import re
-import subprocess
 
-from grader.tests.make_test import linked_with_reference
-
-
-def run(fixture, **env):
-    done = subprocess.run([str(linked_with_reference(fixture))], capture_output=True, text=True, timeout=30,
-                          check=False, env=dict(os.environ, **env))
-    assert done.returncode == 0, done
-    return done.stderr
+from grader.tests.make_test import run_with_reference
 
 
 def test_spans_that_hold_nothing_make_room_before_a_new_region():
-    stats = run("idle_spans.c", HEAPLAB_MMAP_THRESHOLD=str(1 << 20))
+    stats = run_with_reference("idle_spans.c", HEAPLAB_MMAP_THRESHOLD=str(1 << 20)).stderr
     m = re.search(r"malloc_stats: heap (\d+) bytes, (\d+) free", stats)
     assert m, stats
     in_use = int(m.group(1)) - int(m.group(2))
@@ -33,7 +24,7 @@ def cached_bytes(dump):
 
 
 def test_medium_cache_serves_medium_heavy_threads_only():
-    stderr = run("medium_cache.c", HEAPLAB_HEAP_DUMP="1")
+    stderr = run_with_reference("medium_cache.c", HEAPLAB_HEAP_DUMP="1").stderr
     dumps = re.findall(r"^heap dump: begin\n(.*?)^heap dump: end$", stderr, re.M | re.S)
     assert len(dumps) == 3, stderr  # the two the program asks for, and the one at exit
     # at 2622b38, before mcache_count, 92-175 KB stayed cached after the small phase

@@ -7,21 +7,12 @@ import subprocess
 
 import pytest
 
-from grader.tests.make_test import ROOT, scratch_dir
-
-FIXTURE = ROOT / "grader" / "tests" / "fixtures" / "where_blocks_live.c"
-NO_BUILTIN = ["-fno-builtin-malloc", "-fno-builtin-calloc", "-fno-builtin-realloc", "-fno-builtin-free"]
+from grader.tests.make_test import ROOT, linked_with_reference
 
 
 @pytest.fixture(scope="module")
 def program():
-    """fixtures/where_blocks_live.c linked with alloc/alloc.c."""
-    out = scratch_dir()
-    subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", "-Ialloc", *NO_BUILTIN, "-c", "-o",
-                    str(out / "alloc.o"), "alloc/alloc.c"], cwd=ROOT, check=True)
-    subprocess.run(["gcc", "-O1", "-g", *NO_BUILTIN, "-o", str(out / "where"), str(FIXTURE), str(out / "alloc.o"),
-                    "-pthread"], cwd=ROOT, check=True)
-    return out / "where"
+    return linked_with_reference("where_blocks_live.c")
 
 
 def where(program, *requests, threshold=None):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.tests.make_test import CHEATS, ROOT, scratch_dir
+from grader.tests.make_test import CHEATS, NO_BUILTIN_ALLOC, ROOT, scratch_dir
 
 BIN = ROOT / "build" / "bin"
 TRACKER = ROOT / "build" / "harness" / "tracker.so"
@@ -25,7 +25,6 @@ SLOT_SO = ROOT / "build" / "slot" / "alloc.so"
 HERE = Path(__file__).parent
 PROGS = HERE / "tracker_progs"
 ZOO = HERE / "tracker_zoo"
-NO_BUILTIN = ["-fno-builtin-malloc", "-fno-builtin-calloc", "-fno-builtin-realloc", "-fno-builtin-free"]
 PYTHON = "/usr/bin/python3"
 FUNCTIONS = ["malloc", "free", "calloc", "realloc", "posix_memalign", "aligned_alloc", "memalign",
              "valloc", "pvalloc", "malloc_usable_size"]
@@ -39,11 +38,11 @@ def built():
                    capture_output=True)
     out = scratch_dir()
     for src in PROGS.glob("*.c"):
-        subprocess.run(["gcc", "-std=gnu11", "-O0", "-g", "-pthread", *NO_BUILTIN, "-o", out / src.stem, src, "-ldl"],
+        subprocess.run(["gcc", "-std=gnu11", "-O0", "-g", "-pthread", *NO_BUILTIN_ALLOC, "-o", out / src.stem, src, "-ldl"],
                        check=True)
     # The zoo's allocators, and the cheats that take libc's memory, which the tracker must name.
     for src in [*ZOO.glob("*.c"), CHEATS / "libc_forwarding.c", CHEATS / "dlsym_next.c"]:
-        subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", *NO_BUILTIN, "-fPIC", "-shared",
+        subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-pthread", *NO_BUILTIN_ALLOC, "-fPIC", "-shared",
                         "-o", out / f"{src.stem}.so", src, "-ldl"], check=True)
     return out
 
